@@ -1,0 +1,50 @@
+/** The `paddock` command line. User errors print one clear line on stderr and exit 1, never a stack trace. */
+import { createRequire } from "node:module";
+import { Command, CommanderError } from "commander";
+import { PaddockError } from "../errors.js";
+import { configCommand } from "./commands/config.js";
+import { initCommand } from "./commands/init.js";
+import { keysCommand } from "./commands/keys.js";
+import { type Output, processOutput } from "./io.js";
+
+const version = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+
+export function buildCli(output: Output = processOutput): Command {
+  const program = new Command("paddock")
+    .description("Paddock: many Alpaca accounts behind one authenticated gateway")
+    .version(version, "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) });
+  for (const cmd of [initCommand(output), keysCommand(output), configCommand(output)])
+    program.addCommand(cmd);
+  const exitOverride = (cmd: Command): void => {
+    cmd.exitOverride();
+    for (const sub of cmd.commands) exitOverride(sub);
+  };
+  exitOverride(program);
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: readonly string[], output: Output = processOutput): Promise<number> {
+  const program = buildCli(output);
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
+    if (err instanceof PaddockError && err.status < 500) {
+      output.err(`paddock: ${err.message}`);
+      return 1;
+    }
+    if (err instanceof PaddockError) {
+      // configuration problems: one line each, with their paths
+      const [head, ...lines] = err.message.split("\n");
+      output.err(`paddock: ${head}`);
+      for (const l of lines) output.err(`  ${l}`);
+      return 1;
+    }
+    output.err(`paddock: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+}

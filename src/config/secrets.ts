@@ -1,0 +1,127 @@
+/**
+ * Secrets at rest: AES-256-GCM envelopes `enc:v1:<keyId>:<base64url(nonce | ciphertext | tag)>`.
+ * The owner (an account id, or the config path of a non-account secret) is the
+ * additional authenticated data, so a value cannot be moved to another account.
+ * `keyId` names the master key that sealed it, so old and new keys can both
+ * decrypt during a rotation.
+ */
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import { PaddockError } from "../errors.js";
+
+const PREFIX = "enc:v1:";
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+const AAD_PREFIX = "paddock:v1:";
+
+export interface MasterKey {
+  readonly id: string;
+  readonly key: Buffer;
+}
+
+/** Decrypts with any known key (the envelope names it), encrypts with the current one. */
+export interface KeyRing {
+  readonly current: MasterKey;
+  readonly all: ReadonlyMap<string, MasterKey>;
+}
+
+export const isEncrypted = (value: string): boolean => value.startsWith(PREFIX);
+
+export const masterKeyId = (key: Buffer): string =>
+  createHash("sha256").update(key).digest("hex").slice(0, 8);
+
+export const generateMasterKey = (): string => `${randomBytes(32).toString("base64")}\n`;
+
+/** Parses the text of a master key file or variable: 32 bytes, base64 (or 64 hex digits). */
+export function parseMasterKey(text: string, source: string): MasterKey {
+  const trimmed = text.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed)
+    ? Buffer.from(trimmed, "hex")
+    : Buffer.from(trimmed, "base64");
+  if (key.length !== 32) {
+    throw new PaddockError("PADDOCK_MASTER_KEY", {
+      detail: `${source} must hold 32 bytes as base64 (got ${key.length} bytes); make one with \`paddock keys gen-master\``,
+    });
+  }
+  return { id: masterKeyId(key), key };
+}
+
+export interface MasterKeyFileResult {
+  readonly key: MasterKey;
+  /** Set when group or others can read the file. */
+  readonly warning?: string;
+}
+
+export async function readMasterKeyFile(path: string): Promise<MasterKeyFileResult> {
+  let text: string;
+  let mode: number;
+  try {
+    [text, mode] = await Promise.all([readFile(path, "utf8"), stat(path).then((s) => s.mode)]);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    throw new PaddockError("PADDOCK_MASTER_KEY", { detail: `cannot read ${path} (${code})`, cause: err });
+  }
+  const key = parseMasterKey(text, path);
+  const exposed = (mode & 0o077) !== 0;
+  return exposed
+    ? {
+        key,
+        warning: `master key file ${path} is readable by group or others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`,
+      }
+    : { key };
+}
+
+export const makeKeyRing = (current: MasterKey, previous: readonly MasterKey[] = []): KeyRing => {
+  const all = new Map<string, MasterKey>();
+  for (const k of [current, ...previous]) all.set(k.id, k);
+  return { current, all };
+};
+
+const aad = (owner: string): Buffer => Buffer.from(AAD_PREFIX + owner, "utf8");
+
+export function encryptSecret(plaintext: string, owner: string, key: MasterKey): string {
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", key.key, nonce);
+  cipher.setAAD(aad(owner));
+  const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  const payload = Buffer.concat([nonce, body, cipher.getAuthTag()]);
+  return `${PREFIX}${key.id}:${payload.toString("base64url")}`;
+}
+
+/**
+ * Opens an envelope. `where` names the field for the error (`accounts[3].secretKey`);
+ * the error never contains the value.
+ */
+export function decryptSecret(envelope: string, owner: string, ring: KeyRing, where: string): string {
+  if (!isEncrypted(envelope)) {
+    throw new PaddockError("PADDOCK_SECRET_DECRYPT", { detail: `${where}: not an encrypted value` });
+  }
+  const rest = envelope.slice(PREFIX.length);
+  const sep = rest.indexOf(":");
+  const keyId = sep > 0 ? rest.slice(0, sep) : "";
+  const key = ring.all.get(keyId);
+  if (!key) {
+    throw new PaddockError("PADDOCK_SECRET_DECRYPT", {
+      detail: `${where}: sealed with master key ${keyId || "?"}, which is not loaded (wrong master key?)`,
+    });
+  }
+  const payload = Buffer.from(rest.slice(sep + 1), "base64url");
+  if (payload.length < NONCE_BYTES + TAG_BYTES) {
+    throw new PaddockError("PADDOCK_SECRET_DECRYPT", { detail: `${where}: truncated encrypted value` });
+  }
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key.key, payload.subarray(0, NONCE_BYTES));
+    decipher.setAAD(aad(owner));
+    decipher.setAuthTag(payload.subarray(payload.length - TAG_BYTES));
+    const plain = Buffer.concat([
+      decipher.update(payload.subarray(NONCE_BYTES, payload.length - TAG_BYTES)),
+      decipher.final(),
+    ]);
+    return plain.toString("utf8");
+  } catch (err) {
+    throw new PaddockError("PADDOCK_SECRET_DECRYPT", {
+      detail: `${where}: authentication failed (tampered, or moved from another account)`,
+      cause: err,
+    });
+  }
+}

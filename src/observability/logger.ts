@@ -1,0 +1,79 @@
+/**
+ * Structured logs (pino): JSON, pretty only on a terminal, with every secret-bearing
+ * field redacted wherever it appears. Anything that can hold a key, a secret or a
+ * token is listed here once.
+ */
+import { type DestinationStream, type Logger, pino } from "pino";
+
+/** Field paths censored in every log line (pino `redact`). */
+export const REDACT_PATHS: readonly string[] = [
+  "req.headers.authorization",
+  'req.headers["apca-api-key-id"]',
+  'req.headers["apca-api-secret-key"]',
+  'req.headers["sec-websocket-protocol"]',
+  "headers.authorization",
+  'headers["apca-api-key-id"]',
+  'headers["apca-api-secret-key"]',
+  "authorization",
+  "token",
+  "access_token",
+  "secret",
+  "secretKey",
+  "secret_key",
+  "keyId",
+  "key_id",
+  "client_secret",
+  "password",
+  "masterKey",
+  "hs256Secret",
+  "*.authorization",
+  "*.token",
+  "*.access_token",
+  "*.secret",
+  "*.secretKey",
+  "*.secret_key",
+  "*.keyId",
+  "*.key_id",
+  "*.key",
+  "*.client_secret",
+  "*.password",
+  "*.masterKey",
+  "*.hs256Secret",
+  "*.*.authorization",
+  "*.*.secretKey",
+  "*.*.keyId",
+  "*.*.secret",
+  "*.*.token",
+];
+
+export interface LoggerOptions {
+  readonly level?: string;
+  /** Defaults to stdout; tests pass a stream to read what was logged. */
+  readonly destination?: DestinationStream;
+  /** Pretty output; defaults to whether stdout is a TTY. */
+  readonly pretty?: boolean;
+  readonly name?: string;
+}
+
+export type { Logger };
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const base = {
+    level: options.level ?? "info",
+    name: options.name ?? "paddock",
+    redact: { paths: [...REDACT_PATHS], censor: "[redacted]" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  if (options.destination) return pino(base, options.destination);
+  const pretty = options.pretty ?? process.stdout.isTTY === true;
+  if (pretty) {
+    return pino({
+      ...base,
+      transport: { target: "pino-pretty", options: { colorize: true, translateTime: true } },
+    });
+  }
+  return pino(base);
+}
+
+/** A logger that drops everything (tools and tests that do not care). */
+export const silentLogger = (): Logger => pino({ level: "silent" });
