@@ -12,16 +12,18 @@ const version = (createRequire(import.meta.url)("../../package.json") as { versi
 export function buildCli(output: Output = processOutput): Command {
   const program = new Command("paddock")
     .description("Paddock: many Alpaca accounts behind one authenticated gateway")
-    .version(version, "-V, --version")
-    .showHelpAfterError("(run with --help for usage)")
-    .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) });
+    .version(version, "-V, --version");
   for (const cmd of [initCommand(output), keysCommand(output), configCommand(output)])
     program.addCommand(cmd);
-  const exitOverride = (cmd: Command): void => {
-    cmd.exitOverride();
-    for (const sub of cmd.commands) exitOverride(sub);
+  // every (sub)command: errors come back to main() and print through `output`
+  const configure = (cmd: Command): void => {
+    cmd
+      .exitOverride()
+      .showHelpAfterError("(run with --help for usage)")
+      .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) });
+    for (const sub of cmd.commands) configure(sub);
   };
-  exitOverride(program);
+  configure(program);
   return program;
 }
 
