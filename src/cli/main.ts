@@ -2,9 +2,14 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { PaddockError } from "../errors.js";
+import { auditCommand } from "./commands/audit.js";
 import { configCommand } from "./commands/config.js";
+import { demoCommand } from "./commands/demo.js";
 import { initCommand } from "./commands/init.js";
 import { keysCommand } from "./commands/keys.js";
+import { serveCommand } from "./commands/serve.js";
+import { simCommand } from "./commands/sim.js";
+import { tokenCommand } from "./commands/token.js";
 import { type Output, processOutput } from "./io.js";
 
 const version = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
@@ -20,7 +25,10 @@ export function buildCli(output: Output = processOutput): Command {
     cmd
       .exitOverride()
       .showHelpAfterError("(run with --help for usage)")
-      .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) });
+      .configureOutput({
+        writeOut: (s) => output.out(s.trimEnd()),
+        writeErr: (s) => output.err(s.trimEnd()),
+      });
     for (const sub of cmd.commands) configure(sub);
   };
   configure(program);

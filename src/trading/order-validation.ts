@@ -1,0 +1,243 @@
+/**
+ * Validation of order submissions and replacements before they leave the gateway.
+ * Quantities and prices may arrive as JSON strings or numbers (real bots send both);
+ * they are normalised to Alpaca's decimal strings. Every error names its field.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { PaddockError } from "../errors.js";
+
+const TYPES = ["market", "limit", "stop", "stop_limit", "trailing_stop"] as const;
+const TIFS = ["day", "gtc", "opg", "cls", "ioc", "fok"] as const;
+const SIDES = ["buy", "sell"] as const;
+const CLASSES = ["simple", "bracket", "oco", "oto", "mleg", ""] as const;
+const INTENTS = ["buy_to_open", "buy_to_close", "sell_to_open", "sell_to_close"] as const;
+
+/** US equity tickers (BRK.B, BF/B style suffixes allowed) or OCC option symbols. */
+const EQUITY = /^[A-Z][A-Z0-9]{0,5}([./][A-Z])?$/;
+const OPTION = /^[A-Z]{1,6}\d{6}[CP]\d{8}$/;
+const MAX_CLIENT_ORDER_ID = 128;
+
+export type JsonObject = Record<string, unknown>;
+
+const invalid = (field: string, why: string): PaddockError =>
+  new PaddockError("PADDOCK_REQUEST_INVALID", { detail: `${field}: ${why}` });
+
+export function parseJsonObject(raw: Buffer | string | undefined, what = "body"): JsonObject {
+  const text = raw === undefined ? "" : raw.toString();
+  if (text.trim() === "") throw new PaddockError("PADDOCK_REQUEST_MALFORMED", { detail: `${what}: empty` });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new PaddockError("PADDOCK_REQUEST_MALFORMED", { detail: `${what}: not valid JSON` });
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new PaddockError("PADDOCK_REQUEST_MALFORMED", { detail: `${what}: must be a JSON object` });
+  }
+  return parsed as JsonObject;
+}
+
+/** A positive decimal given as a string or number → canonical decimal string. */
+export function decimal(value: unknown, field: string, opts: { allowZero?: boolean } = {}): string {
+  let text: string;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw invalid(field, "must be a finite number");
+    text = String(value);
+  } else if (typeof value === "string") {
+    text = value.trim();
+  } else {
+    throw invalid(field, "must be a number or a numeric string");
+  }
+  if (!/^\d+(\.\d+)?$|^\d*\.\d+$/.test(text))
+    throw invalid(field, `must be a positive decimal (got ${JSON.stringify(value)})`);
+  if (!opts.allowZero && Number(text) <= 0) throw invalid(field, "must be greater than 0");
+  return text;
+}
+
+function oneOf<T extends string>(
+  body: JsonObject,
+  field: string,
+  allowed: readonly T[],
+  required: boolean,
+): T | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) {
+    if (required) throw invalid(field, "is required");
+    return undefined;
+  }
+  if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
+    throw invalid(field, `must be one of ${allowed.filter(Boolean).join(", ")}`);
+  }
+  return v as T;
+}
+
+function optionalDecimal(body: JsonObject, field: string): string | undefined {
+  const v = body[field];
+  return v === undefined || v === null ? undefined : decimal(v, field);
+}
+
+function bool(body: JsonObject, field: string): boolean | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "boolean") throw invalid(field, "must be true or false");
+  return v;
+}
+
+export function clientOrderId(value: unknown, field = "client_order_id"): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string" || value.length === 0) throw invalid(field, "must be a non-empty string");
+  if (value.length > MAX_CLIENT_ORDER_ID)
+    throw invalid(field, `must be at most ${MAX_CLIENT_ORDER_ID} characters`);
+  return value;
+}
+
+export interface ValidatedOrder {
+  /** The body to send upstream: the client's, with numbers normalised and a client_order_id assigned if missing. */
+  readonly body: JsonObject;
+  readonly symbol: string;
+  readonly assetClass: "us_equity" | "us_option";
+  readonly side: "buy" | "sell";
+  readonly type: (typeof TYPES)[number];
+  readonly qty?: string;
+  readonly notional?: string;
+  readonly limitPrice?: string;
+  readonly stopPrice?: string;
+  readonly clientOrderId: string;
+  /** True when the gateway made the client_order_id up (the client must be told it). */
+  readonly assignedClientOrderId: boolean;
+  /** Hash of the order without its client_order_id: a resubmission must match it. */
+  readonly fingerprint: string;
+}
+
+function legs(body: JsonObject, orderClass: string | undefined): void {
+  const tp = body.take_profit;
+  const sl = body.stop_loss;
+  if (tp !== undefined && (tp === null || typeof tp !== "object"))
+    throw invalid("take_profit", "must be an object");
+  if (sl !== undefined && (sl === null || typeof sl !== "object"))
+    throw invalid("stop_loss", "must be an object");
+  if (tp) (tp as JsonObject).limit_price = decimal((tp as JsonObject).limit_price, "take_profit.limit_price");
+  if (sl) {
+    const s = sl as JsonObject;
+    s.stop_price = decimal(s.stop_price, "stop_loss.stop_price");
+    if (s.limit_price !== undefined && s.limit_price !== null)
+      s.limit_price = decimal(s.limit_price, "stop_loss.limit_price");
+  }
+  if (orderClass === "bracket") {
+    if (!tp) throw invalid("take_profit", "is required for a bracket order");
+    if (!sl) throw invalid("stop_loss", "is required for a bracket order");
+  }
+  if ((orderClass === "oco" || orderClass === "oto") && !tp && !sl) {
+    throw invalid("take_profit", `or stop_loss is required for an ${orderClass} order`);
+  }
+}
+
+export const fingerprintOf = (body: JsonObject): string => {
+  const { client_order_id: _ignored, ...rest } = body;
+  const keys = Object.keys(rest).sort();
+  return createHash("sha256").update(JSON.stringify(rest, keys)).digest("hex").slice(0, 32);
+};
+
+/** Validates and normalises an order submission; throws 422/400 naming the field. */
+export function validateOrder(
+  input: JsonObject,
+  makeId: () => string = () => `pdk-${randomUUID()}`,
+): ValidatedOrder {
+  const body: JsonObject = { ...input };
+  const symbolRaw = body.symbol;
+  if (typeof symbolRaw !== "string" || symbolRaw.trim() === "") throw invalid("symbol", "is required");
+  const symbol = symbolRaw.trim().toUpperCase();
+  let assetClass: ValidatedOrder["assetClass"];
+  if (OPTION.test(symbol)) assetClass = "us_option";
+  else if (EQUITY.test(symbol)) assetClass = "us_equity";
+  else if (/USD[TC]?$|\/USD/.test(symbol)) {
+    throw new PaddockError("PADDOCK_RISK_REJECTED", {
+      detail: `symbol: ${symbol}: only US equities and options are supported`,
+    });
+  } else throw invalid("symbol", `not a US equity or OCC option symbol: ${JSON.stringify(symbolRaw)}`);
+  body.symbol = symbol;
+
+  const side = oneOf(body, "side", SIDES, true)!;
+  const type = oneOf(body, "type", TYPES, true)!;
+  const tif = oneOf(body, "time_in_force", TIFS, true)!;
+  const orderClass = oneOf(body, "order_class", CLASSES, false);
+  oneOf(body, "position_intent", INTENTS, false);
+
+  const hasQty = body.qty !== undefined && body.qty !== null;
+  const hasNotional = body.notional !== undefined && body.notional !== null;
+  if (hasQty === hasNotional) throw invalid("qty", "give exactly one of qty or notional");
+  const qty = hasQty ? decimal(body.qty, "qty") : undefined;
+  const notional = hasNotional ? decimal(body.notional, "notional") : undefined;
+  if (qty !== undefined) body.qty = qty;
+  if (notional !== undefined) {
+    body.notional = notional;
+    if (type !== "market" && type !== "limit")
+      throw invalid("notional", "only market or limit orders take a notional");
+    if (tif !== "day") throw invalid("time_in_force", "notional orders must be day orders");
+  }
+
+  const limitPrice = optionalDecimal(body, "limit_price");
+  const stopPrice = optionalDecimal(body, "stop_price");
+  if (limitPrice !== undefined) body.limit_price = limitPrice;
+  if (stopPrice !== undefined) body.stop_price = stopPrice;
+  if ((type === "limit" || type === "stop_limit") && limitPrice === undefined) {
+    throw invalid("limit_price", `is required for a ${type} order`);
+  }
+  if ((type === "stop" || type === "stop_limit") && stopPrice === undefined) {
+    throw invalid("stop_price", `is required for a ${type} order`);
+  }
+  if (type === "trailing_stop") {
+    const tp = optionalDecimal(body, "trail_price");
+    const tpc = optionalDecimal(body, "trail_percent");
+    if ((tp === undefined) === (tpc === undefined)) {
+      throw invalid(
+        "trail_price",
+        "give exactly one of trail_price or trail_percent for a trailing_stop order",
+      );
+    }
+    if (tp !== undefined) body.trail_price = tp;
+    if (tpc !== undefined) body.trail_percent = tpc;
+  }
+  const extended = bool(body, "extended_hours");
+  if (extended && (type !== "limit" || tif !== "day")) {
+    throw invalid("extended_hours", "needs a limit order with time_in_force day");
+  }
+  legs(body, orderClass);
+
+  let id = clientOrderId(body.client_order_id);
+  const assigned = id === undefined;
+  if (id === undefined) {
+    id = makeId();
+    body.client_order_id = id;
+  }
+  return {
+    body,
+    symbol,
+    assetClass,
+    side,
+    type,
+    ...(qty === undefined ? {} : { qty }),
+    ...(notional === undefined ? {} : { notional }),
+    ...(limitPrice === undefined ? {} : { limitPrice }),
+    ...(stopPrice === undefined ? {} : { stopPrice }),
+    clientOrderId: id,
+    assignedClientOrderId: assigned,
+    fingerprint: fingerprintOf(body),
+  };
+}
+
+/** Validates a replacement (PATCH /v2/orders/{id}); at least one field must change. */
+export function validateReplace(input: JsonObject): JsonObject {
+  const body: JsonObject = { ...input };
+  const allowed = new Set(["qty", "time_in_force", "limit_price", "stop_price", "trail", "client_order_id"]);
+  for (const key of Object.keys(body))
+    if (!allowed.has(key)) throw invalid(key, "cannot be changed by a replace");
+  if (Object.keys(body).length === 0)
+    throw invalid("body", "give at least one of qty, time_in_force, limit_price, stop_price, trail");
+  for (const f of ["qty", "limit_price", "stop_price", "trail"]) {
+    if (body[f] !== undefined && body[f] !== null) body[f] = decimal(body[f], f);
+  }
+  oneOf(body, "time_in_force", TIFS, false);
+  clientOrderId(body.client_order_id);
+  return body;
+}
