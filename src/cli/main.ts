@@ -18,8 +18,18 @@ export function buildCli(output: Output = processOutput): Command {
   const program = new Command("paddock")
     .description("Paddock: many Alpaca accounts behind one authenticated gateway")
     .version(version, "-V, --version");
-  for (const cmd of [initCommand(output), keysCommand(output), configCommand(output)])
+  for (const cmd of [
+    demoCommand(output),
+    serveCommand(),
+    simCommand(),
+    initCommand(output),
+    tokenCommand(output),
+    keysCommand(output),
+    configCommand(output),
+    auditCommand(),
+  ]) {
     program.addCommand(cmd);
+  }
   // every (sub)command: errors come back to main() and print through `output`
   const configure = (cmd: Command): void => {
     cmd
