@@ -13,8 +13,13 @@
 import { chmod, type FileHandle, mkdir, open, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { PaddockError } from "../errors.js";
-import { canonicalJson } from "./canonical-json.js";
-import { type ChainedLine, type ChainHead, chainLine } from "./chain.js";
+import {
+  type ChainedLine,
+  type ChainHead,
+  chainPrepared,
+  type PreparedEntry,
+  prepareEntry,
+} from "./chain.js";
 import { rotatedFileName, utcDay } from "./file-naming.js";
 import { type AuditEntry, type AuditEntryInput, auditEntryProblem } from "./record.js";
 import { scrub } from "./scrub.js";
@@ -65,7 +70,7 @@ export interface AuditLog {
 }
 
 interface Pending {
-  readonly entry: AuditEntry;
+  readonly entry: PreparedEntry;
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
 }
@@ -214,7 +219,7 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
         let bytes = 0;
         let cursor = head;
         for (const pending of batch.slice(done)) {
-          const chained = chainLine(pending.entry, cursor);
+          const chained = chainPrepared(pending.entry, cursor);
           if (needsRotation(live, bytes, chained.bytes.length + 1, today)) break;
           segment.push({ pending, chained });
           bytes += chained.bytes.length + 1;
@@ -285,15 +290,16 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
     const problem = auditEntryProblem(input);
     if (problem)
       return Promise.reject(new PaddockError("PADDOCK_INTERNAL", { detail: `audit entry ${problem}` }));
-    let entry: AuditEntry;
+    let entry: PreparedEntry;
     try {
-      // A snapshot: the caller may reuse its objects before a batched line is written.
-      const full = {
+      // A snapshot, serialized now: the caller may reuse its objects before a batched line is written.
+      const snapshot: AuditEntry = {
         ...input,
         time: input.time ?? new Date(now()).toISOString(),
         ...(input.request === undefined ? {} : { request: scrub(input.request) }),
+        ...(input.error === undefined ? {} : { error: { ...input.error } }),
       };
-      entry = JSON.parse(canonicalJson(full)) as AuditEntry;
+      entry = prepareEntry(snapshot);
     } catch (err) {
       return Promise.reject(new PaddockError("PADDOCK_INTERNAL", { detail: `audit entry ${describe(err)}` }));
     }

@@ -5,7 +5,7 @@
  * `prev` = 64 zeros. Rotation does not restart the chain.
  */
 import { createHash } from "node:crypto";
-import { canonicalJson } from "./canonical-json.js";
+import { type CanonicalMembers, canonicalJson, canonicalMembers, joinMembers } from "./canonical-json.js";
 import type { AuditEntry, AuditRecord } from "./record.js";
 
 export interface ChainHead {
@@ -30,7 +30,32 @@ export function sha256Hex(bytes: Uint8Array): string {
 /** Builds the line that follows `head`. */
 export function chainLine(entry: AuditEntry, head: ChainHead): ChainedLine {
   const record: AuditRecord = { ...entry, seq: head.seq + 1, prev: head.hash };
-  const line = canonicalJson(record);
+  return finish(record, canonicalJson(record));
+}
+
+/** An entry serialized once, ahead of knowing its place in the chain. */
+export interface PreparedEntry {
+  readonly entry: AuditEntry;
+  readonly members: CanonicalMembers;
+}
+
+/** Serializes an entry (throws a TypeError naming the path of a value JSON cannot carry). */
+export function prepareEntry(entry: AuditEntry): PreparedEntry {
+  return { entry, members: canonicalMembers(entry) };
+}
+
+/** Same bytes as `chainLine(prepared.entry, head)`, without serializing the entry again. */
+export function chainPrepared(prepared: PreparedEntry, head: ChainHead): ChainedLine {
+  const seq = head.seq + 1;
+  const record: AuditRecord = { ...prepared.entry, seq, prev: head.hash };
+  const line = joinMembers(prepared.members, [
+    ["prev", JSON.stringify(head.hash)],
+    ["seq", String(seq)],
+  ]);
+  return finish(record, line);
+}
+
+function finish(record: AuditRecord, line: string): ChainedLine {
   const bytes = Buffer.from(line, "utf8");
   return { record, line, bytes, hash: sha256Hex(bytes) };
 }

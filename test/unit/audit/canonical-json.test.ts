@@ -22,8 +22,9 @@ describe("canonicalJson", () => {
   it("refuses values JSON cannot carry, naming where they are", () => {
     expect(() => canonicalJson({ a: { b: Number.NaN } })).toThrow("$.a.b: non-finite number");
     expect(() => canonicalJson({ f: () => 1 })).toThrow("$.f: function is not JSON");
+    expect(() => canonicalJson({ a: [1, { b: Symbol("s") }] })).toThrow("$.a[1].b: symbol is not JSON");
     const loop: Record<string, unknown> = {};
     loop.self = loop;
-    expect(() => canonicalJson(loop)).toThrow("$.self: circular reference");
+    expect(() => canonicalJson(loop)).toThrow(/^\$\.self\.self.*: nested too deep \(or circular\)$/);
   });
 });
