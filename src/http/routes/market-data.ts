@@ -1,0 +1,49 @@
+/**
+ * Alpaca-compatible market data: `/v1/data/v2/stocks/*` and `/v1/data/v1beta1/options/*`
+ * map to Alpaca's data host, served through the market-data cache with the credentials
+ * of the accounts configured for data. Scope `data`. An official SDK works with its
+ * data base path set to `http://gateway/v1/data`.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { createMarketDataService, type MarketDataService } from "../../marketdata/market-data-service.js";
+import type { RouteDeps } from "../route-deps.js";
+
+export const MARKET_DATA_PREFIX = "/v1/data";
+
+export interface MarketDataRouteOptions {
+  /** An existing service (tests, or an app that wants to reach its stats); else one is built from deps. */
+  readonly service?: MarketDataService;
+}
+
+export function marketDataRoutes(deps: RouteDeps, options: MarketDataRouteOptions = {}): FastifyPluginAsync {
+  return async (app) => {
+    const service =
+      options.service ??
+      createMarketDataService({
+        config: deps.config,
+        fleet: deps.fleet,
+        redis: deps.redis,
+        registry: deps.metrics.registry,
+        now: deps.now,
+      });
+    if (deps.redis) deps.health.register("market-data-cache", () => service.check(), { required: false });
+
+    const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+      await deps.auth.authenticate(request, { scope: "data" });
+      const url = request.raw.url ?? request.url;
+      const q = url.indexOf("?");
+      const full = q < 0 ? url : url.slice(0, q);
+      const answer = await service.handle({
+        path: full.slice(MARKET_DATA_PREFIX.length),
+        query: q < 0 ? "" : url.slice(q + 1),
+      });
+      reply
+        .code(answer.status)
+        .header("content-type", answer.contentType)
+        .header("x-paddock-cache", answer.cache);
+      return reply.send(answer.body);
+    };
+    app.get(`${MARKET_DATA_PREFIX}/v2/stocks/*`, { schema: { hide: true } }, handler);
+    app.get(`${MARKET_DATA_PREFIX}/v1beta1/options/*`, { schema: { hide: true } }, handler);
+  };
+}
