@@ -1,0 +1,216 @@
+/**
+ * Parsing and field-level validation of order requests (submit and replace), as Alpaca does it:
+ * quantities and prices may be JSON strings or numbers; every error names the field.
+ */
+import { badRequest, unprocessable } from "../sim-error.js";
+import {
+  ORDER_CLASSES,
+  ORDER_TYPES,
+  type OrderClass,
+  type OrderType,
+  POSITION_INTENTS,
+  type PositionIntent,
+  SIDES,
+  type Side,
+  TIME_IN_FORCE,
+  type TimeInForce,
+} from "./types.js";
+
+export interface OrderRequest {
+  readonly symbol: string;
+  readonly qty: number | undefined;
+  readonly notional: number | undefined;
+  readonly side: Side;
+  readonly type: OrderType;
+  readonly timeInForce: TimeInForce;
+  readonly limitPrice: number | undefined;
+  readonly stopPrice: number | undefined;
+  readonly trailPrice: number | undefined;
+  readonly trailPercent: number | undefined;
+  readonly extendedHours: boolean;
+  readonly clientOrderId: string | undefined;
+  readonly orderClass: OrderClass;
+  readonly takeProfit: { readonly limitPrice: number } | undefined;
+  readonly stopLoss: { readonly stopPrice: number; readonly limitPrice: number | undefined } | undefined;
+  readonly positionIntent: PositionIntent | undefined;
+}
+
+export interface ReplaceRequest {
+  readonly qty: number | undefined;
+  readonly timeInForce: TimeInForce | undefined;
+  readonly limitPrice: number | undefined;
+  readonly stopPrice: number | undefined;
+  readonly trail: number | undefined;
+  readonly clientOrderId: string | undefined;
+}
+
+type Json = Readonly<Record<string, unknown>>;
+
+const isRecord = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A decimal given as a JSON number or a numeric string; undefined when absent or null. */
+export function decimalField(body: Json, field: string): number | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  let n: number;
+  if (typeof v === "number") n = v;
+  else if (typeof v === "string" && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(v)) n = Number(v);
+  else throw unprocessable(`${field}: invalid decimal ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n)) throw unprocessable(`${field}: invalid decimal ${JSON.stringify(v)}`);
+  return n;
+}
+
+function positive(body: Json, field: string): number | undefined {
+  const n = decimalField(body, field);
+  if (n !== undefined && n <= 0) throw unprocessable(`${field} must be > 0`);
+  return n;
+}
+
+function enumField<T extends string>(body: Json, field: string, values: readonly T[]): T | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "string" && (values as readonly string[]).includes(v)) return v as T;
+  throw unprocessable(`invalid ${field}: ${JSON.stringify(v)} (expected one of ${values.join(", ")})`);
+}
+
+function boolField(body: Json, field: string): boolean | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "boolean") return v;
+  if (v === "true" || v === "false") return v === "true";
+  throw unprocessable(`${field}: invalid boolean ${JSON.stringify(v)}`);
+}
+
+function clientOrderId(body: Json): string | undefined {
+  const v = body.client_order_id;
+  if (v === undefined || v === null || v === "") return undefined;
+  if (typeof v !== "string") throw unprocessable("client_order_id must be a string");
+  if (v.length > 128) throw unprocessable("client_order_id must be no more than 128 characters");
+  return v;
+}
+
+export function parseOrderRequest(body: unknown): OrderRequest {
+  if (!isRecord(body)) throw badRequest("request body must be a JSON object");
+  const symbolRaw = body.symbol;
+  if (typeof symbolRaw !== "string" || symbolRaw.trim() === "") throw unprocessable("symbol is required");
+  const side = enumField(body, "side", SIDES);
+  if (!side) throw unprocessable("side is required");
+  const type = enumField(body, "type", ORDER_TYPES) ?? enumField(body, "order_type", ORDER_TYPES);
+  if (!type) throw unprocessable("type is required");
+  const timeInForce = enumField(body, "time_in_force", TIME_IN_FORCE);
+  if (!timeInForce) throw unprocessable("time_in_force is required");
+  const orderClass = enumField(body, "order_class", [...ORDER_CLASSES, ""] as const) || "simple";
+  const qty = positive(body, "qty");
+  const notional = positive(body, "notional");
+  if (qty !== undefined && notional !== undefined)
+    throw unprocessable("qty and notional cannot both be given");
+  if (qty === undefined && notional === undefined) throw unprocessable("qty or notional is required");
+  const limitPrice = positive(body, "limit_price");
+  const stopPrice = positive(body, "stop_price");
+  const trailPrice = positive(body, "trail_price");
+  const trailPercent = positive(body, "trail_percent");
+  const extendedHours = boolField(body, "extended_hours") ?? false;
+
+  if ((type === "limit" || type === "stop_limit") && limitPrice === undefined && orderClass !== "oco")
+    throw unprocessable(`limit_price is required for ${type} orders`);
+  if ((type === "stop" || type === "stop_limit") && stopPrice === undefined)
+    throw unprocessable(`stop_price is required for ${type} orders`);
+  if (type === "market" && limitPrice !== undefined && orderClass === "simple")
+    throw unprocessable("limit_price must not be given for market orders");
+  if (type === "trailing_stop") {
+    if ((trailPrice === undefined) === (trailPercent === undefined))
+      throw unprocessable("exactly one of trail_price or trail_percent is required for trailing_stop orders");
+    if (trailPercent !== undefined && trailPercent >= 100) throw unprocessable("trail_percent must be < 100");
+  } else if (trailPrice !== undefined || trailPercent !== undefined) {
+    throw unprocessable("trail_price and trail_percent are only valid for trailing_stop orders");
+  }
+
+  const fractional = notional !== undefined || (qty !== undefined && !Number.isInteger(qty));
+  if (fractional) {
+    if (type !== "market" && type !== "limit")
+      throw unprocessable("fractional orders must be market or limit orders (qty/notional)");
+    if (timeInForce !== "day") throw unprocessable("fractional orders must be DAY orders (time_in_force)");
+    if (orderClass !== "simple") throw unprocessable("fractional orders must be simple orders (order_class)");
+  }
+  if (extendedHours && (type !== "limit" || timeInForce !== "day"))
+    throw unprocessable("extended hours order must be DAY limit orders (extended_hours)");
+
+  const tp = body.take_profit;
+  const sl = body.stop_loss;
+  if (tp !== undefined && tp !== null && !isRecord(tp)) throw unprocessable("take_profit must be an object");
+  if (sl !== undefined && sl !== null && !isRecord(sl)) throw unprocessable("stop_loss must be an object");
+  const takeProfitLimit = isRecord(tp) ? positive(tp, "limit_price") : undefined;
+  if (isRecord(tp) && takeProfitLimit === undefined)
+    throw unprocessable("take_profit.limit_price is required");
+  const stopLossStop = isRecord(sl) ? positive(sl, "stop_price") : undefined;
+  if (isRecord(sl) && stopLossStop === undefined) throw unprocessable("stop_loss.stop_price is required");
+  const stopLossLimit = isRecord(sl) ? positive(sl, "limit_price") : undefined;
+  const takeProfit = takeProfitLimit === undefined ? undefined : { limitPrice: takeProfitLimit };
+  const stopLoss =
+    stopLossStop === undefined ? undefined : { stopPrice: stopLossStop, limitPrice: stopLossLimit };
+
+  switch (orderClass) {
+    case "simple":
+      if (takeProfit || stopLoss)
+        throw unprocessable("take_profit/stop_loss need order_class bracket, oco or oto");
+      break;
+    case "bracket":
+      if (!takeProfit || !stopLoss) throw unprocessable("bracket orders require take_profit and stop_loss");
+      if (type !== "market" && type !== "limit")
+        throw unprocessable("bracket orders must be market or limit orders (type)");
+      if (timeInForce !== "day" && timeInForce !== "gtc")
+        throw unprocessable("bracket orders must be day or gtc (time_in_force)");
+      break;
+    case "oco":
+      if (!takeProfit || !stopLoss) throw unprocessable("oco orders require take_profit and stop_loss");
+      if (type !== "limit") throw unprocessable("oco orders must be limit orders (type)");
+      break;
+    case "oto":
+      if ((takeProfit === undefined) === (stopLoss === undefined))
+        throw unprocessable("oto orders require exactly one of take_profit or stop_loss");
+      break;
+  }
+  if (takeProfit && stopLoss) {
+    const ok =
+      side === "buy"
+        ? takeProfit.limitPrice > stopLoss.stopPrice
+        : takeProfit.limitPrice < stopLoss.stopPrice;
+    if (!ok)
+      throw unprocessable(
+        `take_profit.limit_price must be ${side === "buy" ? "above" : "below"} stop_loss.stop_price`,
+      );
+  }
+  return {
+    symbol: symbolRaw.trim().toUpperCase(),
+    qty,
+    notional,
+    side,
+    type,
+    timeInForce,
+    limitPrice,
+    stopPrice,
+    trailPrice,
+    trailPercent,
+    extendedHours,
+    clientOrderId: clientOrderId(body),
+    orderClass,
+    takeProfit,
+    stopLoss,
+    positionIntent: enumField(body, "position_intent", POSITION_INTENTS),
+  };
+}
+
+export function parseReplaceRequest(body: unknown): ReplaceRequest {
+  if (!isRecord(body)) throw badRequest("request body must be a JSON object");
+  const req: ReplaceRequest = {
+    qty: positive(body, "qty"),
+    timeInForce: enumField(body, "time_in_force", TIME_IN_FORCE),
+    limitPrice: positive(body, "limit_price"),
+    stopPrice: positive(body, "stop_price"),
+    trail: positive(body, "trail"),
+    clientOrderId: clientOrderId(body),
+  };
+  if (Object.values(req).every((v) => v === undefined))
+    throw unprocessable("replace needs at least one of qty, time_in_force, limit_price, stop_price, trail");
+  return req;
+}
