@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type AuditLog, createAuditLog } from "../../../src/audit/audit-log.js";
@@ -161,6 +161,14 @@ describe("createAuditLog", () => {
       await expect(log.flush()).rejects.toThrow("ENOSPC");
       expect(errors.length).toBeGreaterThanOrEqual(2);
       expect(log.head().seq).toBe(0);
+      // The disk is back (the symlink gives way to a real file): the next append re-reads
+      // the chain from disk and succeeds; health recovers.
+      await rm(join(dir, "audit.jsonl"));
+      await log.append(orderEntry(3));
+      expect(log.health()).toMatchObject({ ok: true });
+      const lines = await readLines(join(dir, "audit.jsonl"));
+      expect(lines.map((l) => JSON.parse(l).requestId)).toEqual(["req-3"]);
+      expect(await verifyAuditFiles([dir])).toMatchObject({ ok: true, lines: 1 });
     },
   );
 
