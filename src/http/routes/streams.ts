@@ -1,0 +1,123 @@
+/**
+ * WebSocket stream endpoints (Alpaca-compatible and native):
+ * - `GET /v1/data/stream/v2/:feed` — Alpaca's market-data protocol (JSON, or msgpack
+ *   when the upgrade's Content-Type is application/msgpack), scope `data`;
+ * - `GET /v1/accounts/:accountId/stream` — Alpaca's trading-stream protocol, scope `read`;
+ * - `GET /v1/stream/trade_updates` — every allowed account's updates, tagged and sequenced.
+ * A JWT on the upgrade's Authorization header is checked before the upgrade (a bad
+ * one is refused with the gateway's JSON error); without one, the auth message
+ * carries the JWT as its secret.
+ */
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { Principal, Scope } from "../../auth/types.js";
+import { PaddockError } from "../../errors.js";
+import { createStreamService, type StreamService } from "../../streams/stream-service.js";
+import type { AuditAppender } from "../../streams/trade-sinks.js";
+import type { RouteDeps } from "../route-deps.js";
+
+export interface StreamRouteDeps extends RouteDeps {
+  readonly audit?: AuditAppender;
+  /** Called with the service once it exists (tests, admin stats). */
+  readonly onStreamService?: (service: StreamService) => void;
+}
+
+const FEEDS = new Set(["iex", "sip", "delayed_sip", "test"]);
+
+type WithPrincipal = FastifyRequest & { streamPrincipal?: Principal };
+
+export function streamRoutes(deps: StreamRouteDeps): FastifyPluginAsync {
+  return async (app) => {
+    const service = await createStreamService({
+      streams: deps.config.streams,
+      dataStreamUrl: deps.config.upstream.dataStreamUrl,
+      fleet: deps.fleet,
+      logger: deps.logger,
+      registry: deps.metrics.registry,
+      redis: deps.redis,
+      redisKeyPrefix: deps.config.cache.redisKeyPrefix,
+      audit: deps.audit,
+      now: deps.now,
+    });
+    deps.onStreamService?.(service);
+    deps.health.register(
+      "streams",
+      () => {
+        const s = service.stats();
+        const down = s.owned.filter((r) => !s.up.includes(r));
+        return down.length === 0
+          ? { status: "up", detail: `${s.clients} clients, ${s.owned.length} upstream` }
+          : { status: "degraded", detail: `upstream down: ${down.join(", ")}` };
+      },
+      { required: false },
+    );
+    app.addHook("onClose", async () => {
+      deps.health.unregister("streams");
+      await service.close();
+    });
+
+    /** Authenticates the upgrade when it carries a token; otherwise the auth message must. */
+    const upgradeAuth = (scope: Scope, accountOf: (r: FastifyRequest) => string | undefined) => {
+      return async (request: FastifyRequest): Promise<void> => {
+        const accountId = accountOf(request);
+        if (accountId !== undefined && !deps.fleet.get(accountId)) {
+          throw new PaddockError("PADDOCK_ACCOUNT_UNKNOWN", { detail: accountId });
+        }
+        if (request.headers.authorization === undefined) return;
+        (request as WithPrincipal).streamPrincipal = await deps.auth.authenticate(request, {
+          scope,
+          ...(accountId === undefined ? {} : { accountId }),
+        });
+      };
+    };
+
+    app.get<{ Params: { feed: string } }>(
+      "/v1/data/stream/v2/:feed",
+      {
+        websocket: true,
+        preValidation: async (request) => {
+          const feed = (request.params as { feed: string }).feed;
+          if (!FEEDS.has(feed))
+            throw new PaddockError("PADDOCK_NOT_FOUND", { detail: `unknown feed: ${feed}` });
+          await upgradeAuth("data", () => undefined)(request);
+        },
+      },
+      (socket, request) => {
+        const contentType = request.headers["content-type"] ?? "";
+        service.acceptData(socket, {
+          feed: request.params.feed,
+          codec: contentType.includes("application/msgpack") ? "msgpack" : "json",
+          principal: (request as WithPrincipal).streamPrincipal,
+          verify: (token) => deps.auth.verifyToken(token, { scope: "data" }),
+        });
+      },
+    );
+
+    app.get<{ Params: { accountId: string } }>(
+      "/v1/accounts/:accountId/stream",
+      {
+        websocket: true,
+        preValidation: upgradeAuth("read", (r) => (r.params as { accountId: string }).accountId),
+      },
+      (socket, request) => {
+        const accountId = request.params.accountId;
+        service.acceptTrading(socket, {
+          accountId,
+          principal: (request as WithPrincipal).streamPrincipal,
+          verify: (token) => deps.auth.verifyToken(token, { scope: "read", accountId }),
+        });
+      },
+    );
+
+    app.get(
+      "/v1/stream/trade_updates",
+      { websocket: true, preValidation: upgradeAuth("read", () => undefined) },
+      (socket, request) => {
+        service.acceptTrading(socket, {
+          accountId: undefined,
+          principal: (request as WithPrincipal).streamPrincipal,
+          verify: (token) => deps.auth.verifyToken(token, { scope: "read" }),
+        });
+      },
+    );
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * Where upstream connections live. The coordinator receives the local demand
+ * (a feed's subscription union, an account's listeners) and reports what the
+ * upstream sends. The local one owns every upstream session in this process;
+ * the Redis one (redis-coordinator.ts) lets exactly one instance own each.
+ */
+import type { DataFrame } from "./data-protocol.js";
+import type { ChannelSets } from "./subscription-index.js";
+import type { TradeEnvelope } from "./trading-hub.js";
+
+export interface CoordinatorEvents {
+  onDataFrames(feed: string, frames: readonly DataFrame[], receivedAt: number): void;
+  onDataStatus(feed: string, status: "up" | "down", reason: string): void;
+  onTrade(envelope: TradeEnvelope, receivedAt: number): void;
+  onTradeStatus(accountId: string, status: "up" | "down", reason: string): void;
+}
+
+export interface CoordinatorStatus {
+  /** Upstream connections this instance owns, e.g. `data:iex`, `trading:acct-001`. */
+  readonly owned: readonly string[];
+  readonly up: readonly string[];
+}
+
+export interface StreamCoordinator {
+  setDataDemand(feed: string, union: ChannelSets): void;
+  setTradingDemand(accountId: string, wanted: boolean): void;
+  status(): CoordinatorStatus;
+  close(): Promise<void>;
+}

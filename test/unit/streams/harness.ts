@@ -1,0 +1,159 @@
+/**
+ * A small gateway for the streams tests: Fastify + @fastify/websocket + the
+ * streams route plugin, a stand-in fleet whose accounts forward to the fake
+ * Alpaca with undici, and a stand-in authenticator (tokens are looked up in a
+ * table; the real JWT verifier is tested by its own suite).
+ */
+import websocket from "@fastify/websocket";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Redis } from "ioredis";
+import { Registry } from "prom-client";
+import { request as undiciRequest } from "undici";
+import type { Account, Fleet, UpstreamRequest } from "../../../src/accounts/types.js";
+import type { Principal, Scope } from "../../../src/auth/types.js";
+import type { Config } from "../../../src/config/schema.js";
+import { isPaddockError, PaddockError } from "../../../src/errors.js";
+import type { Authenticator, RouteDeps } from "../../../src/http/route-deps.js";
+import { streamRoutes } from "../../../src/http/routes/streams.js";
+import { createHealthRegistry } from "../../../src/observability/health.js";
+import { silentLogger } from "../../../src/observability/logger.js";
+import type { Metrics } from "../../../src/observability/metrics.js";
+import type { StreamService } from "../../../src/streams/stream-service.js";
+import type { AuditAppender } from "../../../src/streams/trade-sinks.js";
+
+export interface HarnessOptions {
+  readonly upstreamUrl: string;
+  readonly accounts?: number;
+  readonly streams?: Partial<Config["streams"]>;
+  readonly redis?: Redis;
+  readonly redisKeyPrefix?: string;
+  readonly audit?: AuditAppender;
+}
+
+export interface Harness {
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly app: FastifyInstance;
+  readonly service: StreamService;
+  readonly registry: Registry;
+  /** Registers a token for a principal. */
+  token(p: { scopes: Scope[]; accounts: "*" | string[]; ttlSeconds?: number }): string;
+  close(): Promise<void>;
+}
+
+let tokenCounter = 0;
+
+export function fakeFleet(upstreamUrl: string, n: number): Fleet {
+  const accounts: Account[] = Array.from({ length: n }, (_, i) => {
+    const id = `acct-${i + 1}`;
+    const keyId = `KEY-${i + 1}`;
+    return {
+      id,
+      mode: "paper",
+      tags: [],
+      feed: "iex",
+      limits: { pdtCheck: false },
+      tradingUrl: upstreamUrl,
+      streamUrl: `${upstreamUrl.replace(/^http/, "ws")}/stream`,
+      credentials: () => ({ keyId, secretKey: `secret-${i + 1}` }),
+      status: () => ({
+        budget: { limit: 200, remaining: 200, resetAt: 0, queued: 0 },
+        breaker: "closed",
+        halted: false,
+      }),
+      async request(req: UpstreamRequest) {
+        const res = await undiciRequest(`${upstreamUrl}${req.path}`, {
+          method: req.method,
+          headers: { "apca-api-key-id": keyId, "apca-api-secret-key": `secret-${i + 1}` },
+        });
+        const body = Buffer.from(await res.body.arrayBuffer());
+        return { status: res.statusCode, headers: res.headers, body };
+      },
+    };
+  });
+  return {
+    get: (id) => accounts.find((a) => a.id === id),
+    list: () => accounts,
+    dataAccounts: () => accounts,
+    onChange: () => () => undefined,
+  };
+}
+
+export async function startHarness(opts: HarnessOptions): Promise<Harness> {
+  const principals = new Map<string, Principal>();
+  const fleet = fakeFleet(opts.upstreamUrl, opts.accounts ?? 3);
+  const check = (token: string, need: { scope: Scope; accountId?: string }): Principal => {
+    const p = principals.get(token);
+    if (!p) throw new PaddockError("PADDOCK_AUTH_INVALID");
+    if (!p.scopes.has(need.scope)) throw new PaddockError("PADDOCK_AUTH_SCOPE", { detail: need.scope });
+    if (need.accountId !== undefined) {
+      if (p.accounts !== "*" && !p.accounts.has(need.accountId))
+        throw new PaddockError("PADDOCK_AUTH_ACCOUNT", { detail: need.accountId });
+      if (!fleet.get(need.accountId)) throw new PaddockError("PADDOCK_ACCOUNT_UNKNOWN");
+    }
+    return p;
+  };
+  const auth: Authenticator = {
+    async authenticate(request, need) {
+      const m = /^Bearer (\S+)$/.exec(request.headers.authorization ?? "");
+      if (!m) throw new PaddockError("PADDOCK_AUTH_MISSING");
+      return check(m[1]!, need);
+    },
+    async verifyToken(token, need) {
+      return check(token, need);
+    },
+  };
+  const registry = new Registry();
+  const streams: Config["streams"] = {
+    maxClients: 500,
+    maxSymbolsPerClient: 100,
+    sendBufferBytes: 4_194_304,
+    silenceTimeoutMs: 60_000,
+    unsubscribeGraceMs: 200,
+    ...opts.streams,
+  };
+  const config = {
+    streams,
+    upstream: { dataStreamUrl: opts.upstreamUrl.replace(/^http/, "ws") },
+    cache: { redisKeyPrefix: opts.redisKeyPrefix ?? "paddock:" },
+  } as unknown as Config; // only the sections the streams plugin reads
+  const deps: RouteDeps = {
+    config,
+    fleet,
+    auth,
+    logger: silentLogger(),
+    metrics: { registry } as unknown as Metrics, // the plugin only uses the registry
+    health: createHealthRegistry({ intervalMs: 60_000 }),
+    redis: opts.redis,
+    now: Date.now,
+  };
+  let service: StreamService | undefined;
+  const app = Fastify();
+  app.setErrorHandler((err, _req, reply) => {
+    if (isPaddockError(err)) return reply.code(err.status).send(err.toBody());
+    return reply.code(500).send({ code: 50010000, message: String(err) });
+  });
+  await app.register(websocket);
+  await app.register(streamRoutes({ ...deps, audit: opts.audit, onStreamService: (s) => (service = s) }));
+  const url = await app.listen({ port: 0, host: "127.0.0.1" });
+  return {
+    url,
+    wsUrl: url.replace(/^http/, "ws"),
+    app,
+    service: service!,
+    registry,
+    token(p) {
+      const token = `tok-${++tokenCounter}`;
+      const now = Math.floor(Date.now() / 1000);
+      principals.set(token, {
+        sub: token,
+        scopes: new Set(p.scopes),
+        accounts: p.accounts === "*" ? "*" : new Set(p.accounts),
+        iat: now,
+        exp: now + (p.ttlSeconds ?? 3600),
+      });
+      return token;
+    },
+    close: () => app.close(),
+  };
+}
