@@ -48,6 +48,8 @@ export interface MarketPriceEngine extends PriceEngine {
   untrackSymbol(symbol: string): void;
   /** Symbols currently emitting ticks. */
   trackedSymbols(): string[];
+  /** Changes whenever a symbol's overrides change (lets callers cache derived history). */
+  revision(symbol: string): number;
   /** Drop every `setPrice` override. */
   clearOverrides(): void;
   /** Stop the tick timer and forget listeners. */
@@ -114,6 +116,8 @@ export function createPriceEngine(opts: PriceEngineOptions): MarketPriceEngine {
   const overrides = new Map<string, Override[]>();
   const tracked = new Map<string, number>();
   const listeners = new Set<(symbol: string, price: number, atMs: number) => void>();
+  const revisions = new Map<string, number>();
+  let epoch = 0;
   let timer: ReturnType<typeof setInterval> | undefined;
 
   const amplitudes: number[] = [];
@@ -207,6 +211,10 @@ export function createPriceEngine(opts: PriceEngineOptions): MarketPriceEngine {
       list.sort((a, b) => a.atMs - b.atMs);
       while (list.length > MAX_OVERRIDES_PER_SYMBOL) list.shift();
       overrides.set(symbol, list);
+      revisions.set(symbol, (revisions.get(symbol) ?? 0) + 1);
+    },
+    revision(symbol) {
+      return epoch * 1_000_000 + (revisions.get(symbol) ?? 0);
     },
     onTick(listener) {
       listeners.add(listener);
@@ -238,6 +246,8 @@ export function createPriceEngine(opts: PriceEngineOptions): MarketPriceEngine {
     },
     clearOverrides() {
       overrides.clear();
+      revisions.clear();
+      epoch++;
     },
     close() {
       listeners.clear();

@@ -1,0 +1,74 @@
+/**
+ * "Latest" views — latest trade, quote and minute bar, and snapshots — shared by the stock and
+ * option routes. When the clock says the market is open (or for `FAKEPACA`) "latest" is now;
+ * otherwise it is the end of the symbol's last regular session, so a closed market keeps
+ * showing the previous close.
+ */
+
+import { addDays } from "../calendar.js";
+import type { SimClock } from "../contract.js";
+import type { Bar, BarSource } from "./bars.js";
+import { ALWAYS_OPEN_SYMBOL, lastSessionAtOrBefore, type Session, sessionOf } from "./sessions.js";
+import type { Tape, TapeQuote, TapeTrade } from "./tape.js";
+
+export interface Snapshot {
+  readonly latestTrade: TapeTrade;
+  readonly latestQuote: TapeQuote;
+  readonly minuteBar: Bar | undefined;
+  readonly dailyBar: Bar | undefined;
+  readonly prevDailyBar: Bar | undefined;
+}
+
+export interface LatestView {
+  /** The instant "latest" refers to for a symbol. */
+  effectiveNow(symbol: string): number;
+  trade(symbol: string): TapeTrade;
+  quote(symbol: string): TapeQuote;
+  minuteBar(symbol: string): Bar | undefined;
+  snapshot(symbol: string): Snapshot;
+}
+
+export function createLatestView(deps: { tape: Tape; bars: BarSource; clock: SimClock }): LatestView {
+  const { tape, bars, clock } = deps;
+
+  function effectiveNow(symbol: string): number {
+    const now = clock.now();
+    if (symbol === ALWAYS_OPEN_SYMBOL || clock.isOpen(now)) return now;
+    const s = lastSessionAtOrBefore(symbol, now);
+    return s ? Math.min(now, s.closeMs - 1) : now;
+  }
+
+  function minuteBar(symbol: string): Bar | undefined {
+    const at = effectiveNow(symbol);
+    const m = Math.floor(at / 60_000);
+    return bars.minuteBar(symbol, m, at) ?? bars.minuteBar(symbol, m - 1, at);
+  }
+
+  function previousSession(symbol: string, s: Session): Session | undefined {
+    let d = addDays(s.date, -1);
+    for (let i = 0; i < 30; i++, d = addDays(d, -1)) {
+      const p = sessionOf(symbol, d);
+      if (p) return p;
+    }
+    return undefined;
+  }
+
+  return {
+    effectiveNow,
+    trade: (symbol) => tape.lastTradeAtOrBefore(symbol, effectiveNow(symbol)),
+    quote: (symbol) => tape.lastQuoteAtOrBefore(symbol, effectiveNow(symbol)),
+    minuteBar,
+    snapshot(symbol) {
+      const at = effectiveNow(symbol);
+      const session = lastSessionAtOrBefore(symbol, at);
+      const prev = session ? previousSession(symbol, session) : undefined;
+      return {
+        latestTrade: tape.lastTradeAtOrBefore(symbol, at),
+        latestQuote: tape.lastQuoteAtOrBefore(symbol, at),
+        minuteBar: minuteBar(symbol),
+        dailyBar: session ? bars.dailyBar(symbol, session, at) : undefined,
+        prevDailyBar: prev ? bars.dailyBar(symbol, prev, at) : undefined,
+      };
+    },
+  };
+}
