@@ -30,6 +30,8 @@ export function createL1Cache(opts: { maxBytes: number; now?: () => number }): L
     ttlAutopurge: false,
     allowStale: false,
     updateAgeOnGet: false,
+    // Read the clock on every check (the default caches it for 1 ms with a timer).
+    ttlResolution: 0,
     ...(opts.now ? { perf: { now: opts.now } } : {}),
   });
   return {
