@@ -277,7 +277,7 @@ describe("orders", () => {
       symbol: "TSLA",
       qty: 5,
       side: "buy",
-      type: "market",
+
       timeInForce: "gtc",
       takeProfit: { limitPrice: Math.round(price * 110) / 100 },
       stopLoss: { stopPrice: Math.round(price * 90) / 100 },
