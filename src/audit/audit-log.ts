@@ -8,7 +8,9 @@
  * Rotation (by size and/or UTC day) renames the live file to a sortable name (see
  * file-naming.ts) and continues the chain in a new live file. A failed write
  * rejects the appends it carried and makes `health()` not ok; the next append
- * re-reads the chain from disk and tries again. Nothing is dropped silently.
+ * re-reads the chain from disk and tries again. Nothing is dropped silently; the
+ * reverse can happen: a line whose append was rejected (e.g. written, then the
+ * fsync failed) may still be in the file, and the chain continues after it.
  */
 import { chmod, type FileHandle, mkdir, open, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -167,7 +169,12 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
       warn: (obj, msg) => logger.warn(obj, msg),
     });
     const handle = await open(livePath, "a", 0o640);
-    await syncDir(o.dir);
+    try {
+      await syncDir(o.dir);
+    } catch (err) {
+      await handle.close().catch(() => {});
+      throw err;
+    }
     head = tail.head;
     file = { handle, size: tail.liveSize, firstSeq: tail.liveFirst?.seq, day: tail.liveFirst?.day };
     return file;
