@@ -11,6 +11,8 @@ export interface OrderState {
   readonly filledQty: string;
   /** Upstream `updated_at`, epoch ms (0 when unknown). */
   readonly updatedAt: number;
+  /** Delivered by a backfill: a live update repeating it is a duplicate. */
+  readonly backfilled?: boolean;
 }
 
 export type WireOrder = Readonly<Record<string, unknown>> & {
@@ -70,7 +72,7 @@ export interface OrderTracker {
   seed(orders: readonly WireOrder[]): void;
   /** Synthetic updates for the orders that moved, oldest first; records them. */
   missed(orders: readonly WireOrder[], timestamp: string): TradeUpdateData[];
-  /** True when a live update repeats a state the backfill already delivered. */
+  /** True when a live update repeats the state a backfill delivered (whenever it arrives). */
   isDuplicate(update: TradeUpdateData): boolean;
   readonly size: number;
 }
@@ -117,7 +119,7 @@ export function createOrderTracker(maxOrders = 10_000): OrderTracker {
         }
         data.paddock_backfill = true;
         out.push({ at: next.updatedAt, data: data as TradeUpdateData });
-        put(id, next);
+        put(id, { ...next, backfilled: true });
       }
       out.sort((a, b) => a.at - b.at);
       return out.map((o) => o.data);
@@ -127,7 +129,7 @@ export function createOrderTracker(maxOrders = 10_000): OrderTracker {
       const known = states.get(id);
       if (!known) return false;
       const next = stateOf(update.order);
-      return sameState(known, next) && next.updatedAt <= known.updatedAt;
+      return known.backfilled === true && sameState(known, next) && next.updatedAt <= known.updatedAt;
     },
   };
 }

@@ -139,7 +139,7 @@ export function createUpstreamTradingSession(deps: UpstreamTradingSessionDeps): 
       if (msg.stream === "trade_updates" && isRecord(data.order) && typeof data.event === "string") {
         const update = data as TradeUpdateData;
         if (held) held.push(update);
-        else deliver(update);
+        else if (!tracker.isDuplicate(update)) deliver(update);
       }
     });
     ws.on("unexpected-response", (_req, res) => {

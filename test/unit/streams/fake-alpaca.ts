@@ -25,6 +25,8 @@ export interface FakeAlpaca {
   /** Sends one message (an array of frames) to every authenticated data connection of a feed. */
   emit(feed: string, frames: object[]): void;
   tradingConns(key?: string): WebSocket[];
+  /** Trading connections of a key that sent `listen`. */
+  listening(key: string): number;
   emitTrade(key: string, data: object): void;
   /** Orders returned by GET /v2/orders per key. */
   orders: Map<string, object[]>;
@@ -139,6 +141,7 @@ export async function startFakeAlpaca(): Promise<FakeAlpaca> {
       for (const c of data) if (c.feed === feed) c.socket.send(text);
     },
     tradingConns: (key) => trading.filter((t) => key === undefined || t.key === key).map((t) => t.socket),
+    listening: (key) => trading.filter((t) => t.key === key && t.listening).length,
     emitTrade(key, d) {
       const text = JSON.stringify({ stream: "trade_updates", data: d });
       for (const t of trading) if (t.key === key && t.listening) t.socket.send(text);
