@@ -63,6 +63,8 @@ export function principalFromClaims(claims: JWTPayload, limits: ClaimLimits, now
   const clientId = claims.client_id;
   if (clientId !== undefined && typeof clientId !== "string")
     throw invalid('claim "client_id" must be a string');
+  const jti = claims.jti;
+  if (jti !== undefined && typeof jti !== "string") throw invalid('claim "jti" must be a string');
   const principal: Principal = {
     sub,
     scopes: parseScopes(claims.scope),
@@ -70,6 +72,7 @@ export function principalFromClaims(claims: JWTPayload, limits: ClaimLimits, now
     exp,
     iat,
     ...(clientId === undefined ? {} : { clientId }),
+    ...(jti === undefined ? {} : { jti }),
   };
   return Object.freeze(principal);
 }

@@ -24,6 +24,8 @@ export interface Principal {
   readonly iat: number;
   /** The OAuth2 client the token was issued to (`client_id` claim), when any. */
   readonly clientId?: string;
+  /** The token's id (`jti` claim), when any: the handle for revoking one token. */
+  readonly jti?: string;
 }
 
 export interface SigningOptions {

@@ -16,6 +16,7 @@ import { createTokenCache, tokenHash } from "./token-cache.js";
 import type { AuthOptions, JwtAlgorithm, Principal } from "./types.js";
 
 export interface VerifierStats {
+  /** Verifications answered without a signature check (cached, or joined to one in flight). */
   readonly cacheHits: number;
   readonly cacheMisses: number;
   /** Signature verifications attempted (one per key tried). */
@@ -65,6 +66,8 @@ export async function createVerifier(opts: AuthOptions, deps: VerifierDeps = {})
   let cacheMisses = 0;
   let signatureChecks = 0;
   let closed = false;
+  // Concurrent requests with the same new token share one signature check.
+  const inflight = new Map<string, Promise<Principal>>();
 
   const checkSignature = async (token: string, alg: JwtAlgorithm, kid: string | undefined) => {
     let tried = 0;
@@ -94,6 +97,28 @@ export async function createVerifier(opts: AuthOptions, deps: VerifierDeps = {})
     );
   };
 
+  /** Everything after the cache: structure, alg, signature, claims. */
+  const verifyUncached = async (token: string, hash: string): Promise<Principal> => {
+    if (token.split(".", 4).length !== 3) throw invalid("not a compact JWS (three dot-separated parts)");
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch (cause) {
+      throw invalid("header is not a JSON object", cause);
+    }
+    const { alg, kid } = header;
+    if (typeof alg !== "string" || alg.length === 0) throw invalid('header "alg" is missing');
+    if (alg.toLowerCase() === "none") throw invalid('alg "none" is refused');
+    if (!allowed.has(alg)) throw invalid(`alg is not one of ${allowedList}`);
+    if (kid !== undefined && typeof kid !== "string") throw invalid('header "kid" must be a string');
+    const problem = compactTokenProblem(token);
+    if (problem !== undefined) throw invalid(problem);
+    const { payload } = await checkSignature(token, alg as JwtAlgorithm, kid);
+    const principal = principalFromClaims(payload, limits, Math.floor(now() / 1000));
+    cache.set(hash, principal);
+    return principal;
+  };
+
   return {
     async verify(token) {
       if (closed) throw new PaddockError("PADDOCK_UNAVAILABLE", { detail: "token verifier closed" });
@@ -109,25 +134,15 @@ export async function createVerifier(opts: AuthOptions, deps: VerifierDeps = {})
         cacheHits++;
         return cached;
       }
-      cacheMisses++;
-      if (token.split(".", 4).length !== 3) throw invalid("not a compact JWS (three dot-separated parts)");
-      let header: ReturnType<typeof decodeProtectedHeader>;
-      try {
-        header = decodeProtectedHeader(token);
-      } catch (cause) {
-        throw invalid("header is not a JSON object", cause);
+      const pending = inflight.get(hash);
+      if (pending !== undefined) {
+        cacheHits++;
+        return pending;
       }
-      const { alg, kid } = header;
-      if (typeof alg !== "string" || alg.length === 0) throw invalid('header "alg" is missing');
-      if (alg.toLowerCase() === "none") throw invalid('alg "none" is refused');
-      if (!allowed.has(alg)) throw invalid(`alg is not one of ${allowedList}`);
-      if (kid !== undefined && typeof kid !== "string") throw invalid('header "kid" must be a string');
-      const problem = compactTokenProblem(token);
-      if (problem !== undefined) throw invalid(problem);
-      const { payload } = await checkSignature(token, alg as JwtAlgorithm, kid);
-      const principal = principalFromClaims(payload, limits, Math.floor(now() / 1000));
-      cache.set(hash, principal);
-      return principal;
+      cacheMisses++;
+      const check = verifyUncached(token, hash).finally(() => inflight.delete(hash));
+      inflight.set(hash, check);
+      return check;
     },
     stats() {
       return {
@@ -140,6 +155,7 @@ export async function createVerifier(opts: AuthOptions, deps: VerifierDeps = {})
     },
     close() {
       closed = true;
+      inflight.clear();
       cache.clear();
     },
   };

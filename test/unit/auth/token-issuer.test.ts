@@ -57,7 +57,7 @@ describe.each(["RS256", "ES256", "EdDSA"] as const)("%s issuer", (alg) => {
     expect(claims.scope).toBe("read admin");
     const v = await createVerifier(authOptions({ algorithms: [alg], signing }), { now: clock.now });
     const p = await v.verify(token);
-    expect(p).toMatchObject({ sub: "ops", clientId: "ci", exp: clock.seconds() + 900 });
+    expect(p).toMatchObject({ sub: "ops", clientId: "ci", jti: "jti-1", exp: clock.seconds() + 900 });
     expect([...p.scopes]).toEqual(["read", "admin"]);
     expect(p.accounts).toEqual(new Set(["acct-001", "acct-002"]));
   });

@@ -295,6 +295,7 @@ describe("required and typed claims", () => {
     ["accounts with a number", { accounts: ["a", 2] }, /accounts/],
     ["accounts with an empty id", { accounts: [""] }, /accounts/],
     ["numeric client_id", { client_id: 5 }, /client_id/],
+    ["numeric jti", { jti: 5 }, /jti/],
   ])("%s is refused", async (_name, o, detail) => {
     await refused(verifier, signer.sign(claims(o)), "PADDOCK_AUTH_INVALID", detail);
   });

@@ -56,6 +56,24 @@ describe("verified-token cache", () => {
     expect(v.stats()).toMatchObject({ signatureChecks: 3, cacheHits: 0, cacheSize: 0 });
   });
 
+  it("concurrent verifies of one new token share a single signature check", async () => {
+    const { clock, v } = await setup();
+    const token = rs.sign(testClaims(clock.seconds()));
+    const results = await Promise.all(Array.from({ length: 25 }, () => v.verify(token)));
+    expect(new Set(results).size).toBe(1);
+    expect(v.stats()).toMatchObject({ signatureChecks: 1, cacheMisses: 1, cacheHits: 24 });
+  });
+
+  it("concurrent verifies of one bad token all fail, with one check", async () => {
+    const { clock, v } = await setup();
+    const bad = foreign.sign(testClaims(clock.seconds()));
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => v.verify(bad)));
+    expect(results.every((r) => r.status === "rejected")).toBe(true);
+    expect(v.stats().signatureChecks).toBe(1);
+    await rejectsWith(v.verify(bad), "PADDOCK_AUTH_INVALID");
+    expect(v.stats().signatureChecks).toBe(2);
+  });
+
   it("does not cache failures", async () => {
     const { clock, v } = await setup();
     const bad = foreign.sign(testClaims(clock.seconds()));
