@@ -171,14 +171,11 @@ export function parseOrderRequest(body: unknown): OrderRequest {
       break;
   }
   if (takeProfit && stopLoss) {
-    const ok =
-      side === "buy"
-        ? takeProfit.limitPrice > stopLoss.stopPrice
-        : takeProfit.limitPrice < stopLoss.stopPrice;
+    // protects a long position: a bracket/oto buying, or an oco selling (the oco's side is the exit)
+    const long = orderClass === "oco" ? side === "sell" : side === "buy";
+    const ok = long ? takeProfit.limitPrice > stopLoss.stopPrice : takeProfit.limitPrice < stopLoss.stopPrice;
     if (!ok)
-      throw unprocessable(
-        `take_profit.limit_price must be ${side === "buy" ? "above" : "below"} stop_loss.stop_price`,
-      );
+      throw unprocessable(`take_profit.limit_price must be ${long ? "above" : "below"} stop_loss.stop_price`);
   }
   return {
     symbol: symbolRaw.trim().toUpperCase(),
