@@ -15,6 +15,7 @@
 import { chmod, type FileHandle, mkdir, open, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { PaddockError } from "../errors.js";
+import { type AuditLogOptions, checkAuditLogOptions } from "./audit-log-options.js";
 import {
   type ChainedLine,
   type ChainHead,
@@ -25,28 +26,8 @@ import {
 import { rotatedFileName, utcDay } from "./file-naming.js";
 import { type AuditEntry, type AuditEntryInput, auditEntryProblem } from "./record.js";
 import { scrub } from "./scrub.js";
-import { type AuditHealth, type AuditLogger, type AuditSink, silentLogger } from "./sink.js";
+import { type AuditHealth, type AuditLogger, silentLogger } from "./sink.js";
 import { readChainTail } from "./tail.js";
-
-export type AuditDurability = "fsync" | "batched";
-
-export interface AuditLogOptions {
-  readonly dir: string;
-  /** Live file name inside `dir`; default `audit.jsonl`. */
-  readonly fileName?: string;
-  readonly rotate?: {
-    /** Rotate before a line would take the live file past this size. */
-    readonly maxBytes?: number;
-    /** Rotate when the UTC day changes. */
-    readonly daily?: boolean;
-  };
-  readonly durability: AuditDurability;
-  /** Batched mode: the longest a line waits before its batch is written; default 50. */
-  readonly batchMaxDelayMs?: number;
-  /** Batched mode: a batch is written as soon as this many lines wait; default 256. */
-  readonly batchMaxEntries?: number;
-  readonly sinks?: readonly AuditSink[];
-}
 
 export interface AuditLogDeps {
   readonly now?: () => number;
@@ -86,43 +67,6 @@ interface LiveFile {
 
 const NEWLINE = Buffer.from("\n");
 
-function invalid(field: string, rule: string): PaddockError {
-  return new PaddockError("PADDOCK_CONFIG_INVALID", { detail: `audit.${field}: ${rule}` });
-}
-
-function checkOptions(opts: AuditLogOptions) {
-  const fileName = opts.fileName ?? "audit.jsonl";
-  if (typeof opts.dir !== "string" || opts.dir.length === 0) throw invalid("dir", "must be a non-empty path");
-  if (fileName.length === 0 || /[/\\]/.test(fileName) || fileName.startsWith(".")) {
-    throw invalid("fileName", "must be a plain file name");
-  }
-  const maxBytes = opts.rotate?.maxBytes;
-  if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || maxBytes < 1)) {
-    throw invalid("rotate.maxBytes", "must be a positive integer");
-  }
-  if (opts.durability !== "fsync" && opts.durability !== "batched") {
-    throw invalid("durability", 'must be "fsync" or "batched"');
-  }
-  const batchMaxDelayMs = opts.batchMaxDelayMs ?? 50;
-  if (!Number.isFinite(batchMaxDelayMs) || batchMaxDelayMs < 0) {
-    throw invalid("batchMaxDelayMs", "must be a number >= 0");
-  }
-  const batchMaxEntries = opts.batchMaxEntries ?? 256;
-  if (!Number.isSafeInteger(batchMaxEntries) || batchMaxEntries < 1) {
-    throw invalid("batchMaxEntries", "must be a positive integer");
-  }
-  return {
-    dir: opts.dir,
-    fileName,
-    maxBytes,
-    daily: opts.rotate?.daily === true,
-    durability: opts.durability,
-    batchMaxDelayMs,
-    batchMaxEntries,
-    sinks: opts.sinks ?? [],
-  };
-}
-
 function describe(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === "string") return code;
@@ -147,7 +91,7 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps = {}): Promise<AuditLog> {
-  const o = checkOptions(opts);
+  const o = checkAuditLogOptions(opts);
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? silentLogger;
   const livePath = join(o.dir, o.fileName);

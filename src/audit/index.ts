@@ -1,11 +1,7 @@
-export type {
-  AuditDurability,
-  AuditLog,
-  AuditLogDeps,
-  AuditLogHealth,
-  AuditLogOptions,
-} from "./audit-log.js";
+export type { AuditLog, AuditLogDeps, AuditLogHealth } from "./audit-log.js";
 export { createAuditLog } from "./audit-log.js";
+export type { AuditDurability, AuditLogOptions } from "./audit-log-options.js";
+export { checkAuditLogOptions } from "./audit-log-options.js";
 export { canonicalJson } from "./canonical-json.js";
 export type { ChainedLine, ChainHead } from "./chain.js";
 export { chainLine, sha256Hex } from "./chain.js";
