@@ -217,7 +217,7 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
     query: ValidatedQuery,
     choice: FeedChoice,
   ): Promise<MarketDataAnswer> {
-    const symbols = [...new Set(query.symbols.map((s) => s.toUpperCase()))];
+    const symbols = query.symbols;
     const variant = variantKey(req.path, query, choice, { withoutSymbols: true });
     const envKey = mapField === null ? undefined : envelopeKey(variant);
     const keyToSymbol = new Map(symbols.map((s) => [symbolKey(variant, s), s]));
@@ -269,6 +269,16 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
     try {
       for (const [k, v] of await settleAll(waits)) values.set(k, v);
     } catch (err) {
+      // A refusal of another request's batch may be about its symbols, not ours: ask for ours alone.
+      const joined = waits.size > toLoad.length;
+      if (
+        err instanceof UpstreamAnswer &&
+        joined &&
+        err.response.status < 500 &&
+        err.response.status !== 429
+      ) {
+        return handleWhole(endpoint, req, query, choice, false);
+      }
       if (err instanceof UpstreamAnswer) return answerOf(err.response, cache);
       if (err instanceof Unsplittable) return handleWhole(endpoint, req, query, choice, false);
       throw err;

@@ -108,9 +108,10 @@ export function parseDecimal(raw: string): Parsed<number> {
     : bad("must be a non-negative decimal number");
 }
 
-const STOCK_SYMBOL = /^[A-Za-z0-9][A-Za-z0-9./-]{0,20}$/;
+/** Upper case only: Alpaca's symbols are upper case and a lower-case one is refused upstream. */
+const STOCK_SYMBOL = /^[A-Z0-9][A-Z0-9./-]{0,20}$/;
 /** OCC option symbol: root (1-6), YYMMDD, C/P, strike × 1000 in 8 digits. */
-const OPTION_SYMBOL = /^[A-Za-z]{1,6}[0-9]?\d{6}[CPcp]\d{8}$/;
+const OPTION_SYMBOL = /^[A-Z]{1,6}[0-9]?\d{6}[CP]\d{8}$/;
 
 export type SymbolKind = "stock" | "option";
 

@@ -30,6 +30,8 @@ export interface FakeDataUpstream {
   latencyMs: number;
   /** Answer paths starting with `prefix` with this status. */
   fail: { prefix: string; status: number } | undefined;
+  /** Answer 400 to any request naming this symbol. */
+  refuseSymbol: string | undefined;
   /** Symbols requested upstream, per call, for a path. */
   symbolsRequested(path: string): string[][];
   close(): Promise<void>;
@@ -109,6 +111,7 @@ export async function startFakeDataUpstream(): Promise<FakeDataUpstream> {
     epoch: 0,
     latencyMs: 0,
     fail: undefined,
+    refuseSymbol: undefined,
     symbolsRequested: (path) =>
       requests.filter((r) => r.path === path).map((r) => (r.query.get("symbols") ?? "").split(",")),
     close: async () => {},
@@ -129,6 +132,9 @@ export async function startFakeDataUpstream(): Promise<FakeDataUpstream> {
       return send(res, state.fail.status, { code: state.fail.status * 100000, message: "injected failure" });
     }
     const symbols = (q.get("symbols") ?? "").split(",").filter((s) => s !== "");
+    if (state.refuseSymbol !== undefined && symbols.includes(state.refuseSymbol)) {
+      return send(res, 400, { code: 40010001, message: `invalid symbols: "${state.refuseSymbol}"` });
+    }
     const known = symbols.filter((s) => !s.startsWith("ZZ"));
     const e = state.epoch;
     const by = <T>(f: (s: string) => T) => Object.fromEntries(known.map((s) => [s, f(s)]));

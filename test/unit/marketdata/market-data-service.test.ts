@@ -44,6 +44,7 @@ afterEach(async () => {
   up.requests.length = 0;
   up.latencyMs = 0;
   up.fail = undefined;
+  up.refuseSymbol = undefined;
   up.epoch = 0;
 });
 
@@ -191,6 +192,20 @@ describe("market-data service", () => {
     expect(up.requests.length).toBe(4);
   });
 
+  it("a refusal caused by another request's symbol does not leak into requests that joined its batch", async () => {
+    const { service } = setup();
+    up.latencyMs = 30;
+    up.refuseSymbol = "BAD";
+    const [mine, theirs] = await Promise.all([
+      service.handle({ path: "/v2/stocks/snapshots", query: "symbols=AAA,BAD" }),
+      service.handle({ path: "/v2/stocks/snapshots", query: "symbols=AAA" }),
+    ]);
+    expect(mine.status).toBe(400);
+    expect(theirs.status).toBe(200);
+    expect(json(theirs.body)).toEqual(await direct("/v2/stocks/snapshots", "symbols=AAA"));
+    expect(up.symbolsRequested("/v2/stocks/snapshots")).toEqual([["AAA", "BAD"], ["AAA"]]);
+  });
+
   it("refuses invalid requests and non-market-data paths before anything goes upstream", async () => {
     const { service } = setup();
     const bad = [
@@ -198,6 +213,7 @@ describe("market-data service", () => {
       ["/v2/stocks/bars", "symbols=AAA&timeframe=1Day&start=2020-01-01T00:00:00Z&end=2024-01-01T00:00:00Z"],
       ["/v2/stocks/bars", "symbols=AAA&timeframe=7Min&sort=sideways"],
       ["/v2/stocks/snapshots", "symbols=AAA&feed=sip"], // no sip-entitled data account
+      ["/v2/stocks/snapshots", "symbols=aapl"], // Alpaca's symbols are upper case
       ["/v2/account", ""],
       ["/v2/orders", "status=open"],
     ] as const;
