@@ -7,9 +7,15 @@
  *   `untrackSymbol` (which symbols tick), `revision`, `clearOverrides()` and `close()`.
  * - `registerMarketDataRoutes(router, { prices, clock, assets })` — `/v2/stocks/…` bars, trades,
  *   quotes (history, latest), snapshots, and `/v1beta1/options/…` for OCC symbols.
+ * - `handleDataStream(socket, req, { feed, prices, clock, streams, authenticate, tickIntervalMs?,
+ *   wildcardSymbols?, maxSymbols?, allowFeed?, authTimeoutMs? })` — one `/v2/{iex|sip|test}`
+ *   connection (Alpaca's market-data stream protocol, JSON or msgpack); all connections share one
+ *   tick loop per price engine that sends one batched message per tick per connection.
  * - `roundPrice(p)`, `parseTimeframe(text)`, `parseOcc(symbol)`, `isTradingAt(symbol, ms)`.
  */
 
+export type { DataStreamDeps } from "./data-stream.js";
+export { DATA_FEEDS, handleDataStream } from "./data-stream.js";
 export type { OccSymbol } from "./options.js";
 export { parseOcc } from "./options.js";
 export type { MarketPriceEngine, PriceEngineOptions } from "./price-engine.js";
