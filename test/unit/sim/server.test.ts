@@ -13,12 +13,13 @@ afterAll(async () => {
 
 describe("authentication", () => {
   it("refuses a missing or half key pair with 401 and Alpaca's code", async () => {
-    for (const headers of [
+    const cases: Array<Record<string, string>> = [
       {},
       { "APCA-API-KEY-ID": "K" },
       { "APCA-API-SECRET-KEY": "S" },
       { Authorization: "Basic x" },
-    ]) {
+    ];
+    for (const headers of cases) {
       const res = await fetch(`${sim.url}/v2/account`, { headers });
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({ code: 40110000, message: "request is not authorized" });
