@@ -107,9 +107,9 @@ export async function createKeySet(opts: AuthOptions, deps: KeySetDeps = {}): Pr
   }
 
   async function* fromSet(getter: JwksGetter, alg: string, kid: string | undefined, source: string) {
-    let keys: CryptoKey[];
+    let key: CryptoKey;
     try {
-      keys = [await getter(kid === undefined ? { alg } : { alg, kid })];
+      key = await getter(kid === undefined ? { alg } : { alg, kid });
     } catch (err) {
       if (err instanceof errors.JWKSNoMatchingKey) return;
       if (err instanceof errors.JWKSMultipleMatchingKeys) {
@@ -118,7 +118,7 @@ export async function createKeySet(opts: AuthOptions, deps: KeySetDeps = {}): Pr
       }
       throw err;
     }
-    for (const key of keys) yield { key, source };
+    yield { key, source };
   }
 
   async function* candidates(alg: JwtAlgorithm, kid: string | undefined) {

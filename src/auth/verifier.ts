@@ -38,7 +38,10 @@ export interface VerifierDeps {
   readonly now?: () => number;
   /** fetch used for the JWKS URL. */
   readonly fetch?: typeof fetch;
-  /** Least time between two JWKS URL refetches caused by unknown kids (default 30 000 ms). */
+  /**
+   * Least time between two JWKS URL refetches caused by unknown kids (default 30 000 ms).
+   * jose's JWKS cache and cooldown run on the real clock (Date.now), not on `now`.
+   */
   readonly jwksCooldownMs?: number;
 }
 
