@@ -42,9 +42,19 @@ const PUBLISH_TRADE = `local s = redis.call('INCR', KEYS[1])
 redis.call('PUBLISH', KEYS[2], '{"a":' .. ARGV[1] .. ',"q":' .. s .. ',"d":' .. ARGV[2] .. '}')
 return s`;
 
-type Owned =
-  | { kind: "data"; feed: string; session: UpstreamDataSession; emptySince?: number }
-  | { kind: "trading"; accountId: string; session: UpstreamTradingSession; emptySince?: number };
+/** Rejects when `p` takes longer than `ms` (a Redis outage must not stall the lease loop). */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+type Owned = (
+  | { kind: "data"; feed: string; session: UpstreamDataSession }
+  | { kind: "trading"; accountId: string; session: UpstreamTradingSession }
+) & { emptySince?: number; renewedAt: number };
 
 interface Envelope {
   readonly o?: string;
@@ -152,7 +162,7 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
           publishStatus(r, s, reason);
         },
       });
-      const o: Owned = { kind: "data", feed, session };
+      const o: Owned = { kind: "data", feed, session, renewedAt: now() };
       owned.set(r, o);
       void refreshDemand(r, o);
       return;
@@ -180,7 +190,7 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
       void redis.eval(RELEASE, 1, leaseKey(r), me);
       return;
     }
-    owned.set(r, { kind: "trading", accountId, session });
+    owned.set(r, { kind: "trading", accountId, session, renewedAt: now() });
   }
 
   function stopOwning(r: string, why: string): void {
@@ -198,14 +208,30 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
     if (ok === "OK" && !closed && !owned.has(r)) becomeOwner(r);
   }
 
+  /**
+   * Renews what this instance owns (yielding anything it could not renew for 80% of
+   * the TTL, so that a partitioned owner stops before another can take over), drops
+   * what nobody wants any more, and bids for what is wanted here but owned by nobody.
+   */
   async function tick(): Promise<void> {
-    await redis.hset(alive, me, String(now() + deps.leaseTtlMs));
+    await redis.hset(alive, me, String(now() + deps.leaseTtlMs)).catch(() => undefined);
     for (const [r, o] of owned) {
-      const renewed = await redis.eval(RENEW, 1, leaseKey(r), me, String(deps.leaseTtlMs));
-      if (Number(renewed) !== 1) {
+      let renewed = false;
+      try {
+        const reply = await withTimeout(
+          redis.eval(RENEW, 1, leaseKey(r), me, String(deps.leaseTtlMs)),
+          deps.leaseRenewMs,
+        );
+        renewed = Number(reply) === 1;
+      } catch (err) {
+        log.warn({ err: (err as Error).message, resource: r }, "stream lease renewal failed");
+        if (now() - o.renewedAt < deps.leaseTtlMs * 0.8) continue;
+      }
+      if (!renewed) {
         stopOwning(r, "lease lost");
         continue;
       }
+      o.renewedAt = now();
       await refreshDemand(r, o);
       if (o.emptySince !== undefined && now() - o.emptySince >= deps.graceMs) {
         stopOwning(r, "no demand left");

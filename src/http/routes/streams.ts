@@ -11,7 +11,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Principal, Scope } from "../../auth/types.js";
 import { PaddockError } from "../../errors.js";
-import { createStreamService, type StreamService } from "../../streams/stream-service.js";
+import {
+  createStreamService,
+  type StreamService,
+  type StreamServiceDeps,
+} from "../../streams/stream-service.js";
 import type { AuditAppender } from "../../streams/trade-sinks.js";
 import type { RouteDeps } from "../route-deps.js";
 
@@ -19,6 +23,11 @@ export interface StreamRouteDeps extends RouteDeps {
   readonly audit?: AuditAppender;
   /** Called with the service once it exists (tests, admin stats). */
   readonly onStreamService?: (service: StreamService) => void;
+  /** Timing knobs that are not configuration (tests shorten leases and backoff). */
+  readonly streamTuning?: Pick<
+    StreamServiceDeps,
+    "leaseTtlMs" | "leaseRenewMs" | "backoff" | "authTimeoutMs"
+  >;
 }
 
 const FEEDS = new Set(["iex", "sip", "delayed_sip", "test"]);
@@ -37,6 +46,7 @@ export function streamRoutes(deps: StreamRouteDeps): FastifyPluginAsync {
       redisKeyPrefix: deps.config.cache.redisKeyPrefix,
       audit: deps.audit,
       now: deps.now,
+      ...deps.streamTuning,
     });
     deps.onStreamService?.(service);
     deps.health.register(

@@ -14,7 +14,7 @@ import type { Principal, Scope } from "../../../src/auth/types.js";
 import type { Config } from "../../../src/config/schema.js";
 import { isPaddockError, PaddockError } from "../../../src/errors.js";
 import type { Authenticator, RouteDeps } from "../../../src/http/route-deps.js";
-import { streamRoutes } from "../../../src/http/routes/streams.js";
+import { type StreamRouteDeps, streamRoutes } from "../../../src/http/routes/streams.js";
 import { createHealthRegistry } from "../../../src/observability/health.js";
 import { silentLogger } from "../../../src/observability/logger.js";
 import type { Metrics } from "../../../src/observability/metrics.js";
@@ -28,6 +28,7 @@ export interface HarnessOptions {
   readonly redis?: Redis;
   readonly redisKeyPrefix?: string;
   readonly audit?: AuditAppender;
+  readonly tuning?: StreamRouteDeps["streamTuning"];
 }
 
 export interface Harness {
@@ -134,7 +135,16 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     return reply.code(500).send({ code: 50010000, message: String(err) });
   });
   await app.register(websocket);
-  await app.register(streamRoutes({ ...deps, audit: opts.audit, onStreamService: (s) => (service = s) }));
+  await app.register(
+    streamRoutes({
+      ...deps,
+      audit: opts.audit,
+      streamTuning: opts.tuning,
+      onStreamService: (s) => {
+        service = s;
+      },
+    }),
+  );
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
   return {
     url,
