@@ -12,7 +12,7 @@ import type { Redis } from "ioredis";
 import type { BudgetSnapshot, Priority } from "../accounts/types.js";
 import { PaddockError } from "../errors.js";
 import type { CheckResult } from "../observability/health.js";
-import { type BudgetLogger, createBudgetStore, type SlotLimiter } from "./budget-store.js";
+import { type BudgetLogger, createBudgetStore, type SlotDecision, type SlotLimiter } from "./budget-store.js";
 import { createWaitQueue, PRIORITY_RANK } from "./wait-queue.js";
 
 export interface BudgetFactoryOptions {
@@ -67,6 +67,8 @@ interface Waiter {
 }
 
 const MINUTE_MS = 60_000;
+/** Most slot requests one account has outstanding at its store. */
+const MAX_IN_FLIGHT = 64;
 
 const rateLimited = (accountId: string, waitMs: number, why: string): PaddockError =>
   new PaddockError("PADDOCK_RATE_LIMITED", {
@@ -102,7 +104,6 @@ export function createBudgetFactory(opts: BudgetFactoryOptions): BudgetFactory {
     const spent: number[] = [];
     let upstream: { remaining: number; resetAt: number } | undefined;
     let blockedUntil = 0;
-    let pumping = false;
     let wakeTimer: NodeJS.Timeout | undefined;
     let wakeAt = 0;
     let closed = false;
@@ -144,7 +145,7 @@ export function createBudgetFactory(opts: BudgetFactoryOptions): BudgetFactory {
       wakeTimer = setTimeout(
         () => {
           wakeTimer = undefined;
-          void pump();
+          pump();
         },
         Math.max(1, delayMs),
       );
@@ -165,44 +166,57 @@ export function createBudgetFactory(opts: BudgetFactoryOptions): BudgetFactory {
       }
     };
 
-    const pump = async (): Promise<void> => {
-      if (pumping || closed) return;
-      pumping = true;
-      try {
-        while (queue.size > 0 && !closed) {
-          const t = now();
-          const until = Math.max(blockedUntil, upstreamBlockedUntil(t));
-          if (until > t) {
-            wake(until - t);
-            return;
-          }
-          const decision = limiter ? await limiter.consume(accountId) : ({ ok: true } as const);
-          if (closed) return;
-          if (!decision.ok) {
-            blockedUntil = now() + decision.msBeforeNext;
-            shed(now());
-            if (queue.size > 0) wake(decision.msBeforeNext);
-            return;
-          }
-          const w = queue.shift();
-          // a waiter that left while we were spending: the slot is lost (never over-spend)
-          if (!w) return;
-          const at = now();
-          spent.push(at);
-          if (spent.length > o.limitPerMinute) spent.shift();
-          if (upstream) upstream.remaining--;
-          settle(w);
-        }
-      } catch (err) {
-        // the store failed without its insurance: fail the waiters rather than hang them
-        for (const w of queue.drain()) {
-          settle(
-            w,
-            new PaddockError("PADDOCK_UNAVAILABLE", { detail: "rate budget store failed", cause: err }),
-          );
-        }
-      } finally {
-        pumping = false;
+    /** Store answers awaited; each will serve the head of the queue (or block it). */
+    let inFlight = 0;
+
+    const onDecision = (decision: SlotDecision): void => {
+      inFlight--;
+      if (closed) return;
+      if (!decision.ok) {
+        blockedUntil = Math.max(blockedUntil, now() + decision.msBeforeNext);
+        shed(now());
+        if (queue.size > 0) wake(blockedUntil - now());
+        return;
+      }
+      const w = queue.shift();
+      // nobody left to serve (aborted meanwhile): the slot is lost, never over-spent
+      if (w) {
+        spent.push(now());
+        if (spent.length > o.limitPerMinute) spent.shift();
+        if (upstream) upstream.remaining--;
+        settle(w);
+      }
+      pump();
+    };
+
+    const onStoreError = (err: unknown): void => {
+      inFlight--;
+      // the store failed without its insurance: fail the waiters rather than hang them
+      for (const w of queue.drain()) {
+        settle(
+          w,
+          new PaddockError("PADDOCK_UNAVAILABLE", { detail: "rate budget store failed", cause: err }),
+        );
+      }
+    };
+
+    /**
+     * Asks the store for as many slots as there are waiters without a pending answer
+     * (in parallel: a burst costs one Redis round trip, not one per request).
+     */
+    const pump = (): void => {
+      if (closed || !limiter) return;
+      const t = now();
+      const until = Math.max(blockedUntil, upstreamBlockedUntil(t));
+      if (until > t) {
+        if (queue.size > 0) wake(until - t);
+        return;
+      }
+      let room = Math.min(queue.size, MAX_IN_FLIGHT) - inFlight;
+      if (upstream) room = Math.min(room, upstream.remaining - inFlight);
+      for (; room > 0; room--) {
+        inFlight++;
+        limiter.consume(accountId).then(onDecision, onStoreError);
       }
     };
 
@@ -233,8 +247,12 @@ export function createBudgetFactory(opts: BudgetFactoryOptions): BudgetFactory {
         return new Promise<void>((resolve, reject) => {
           const w: Waiter = { priority, deadline: t + o.maxWaitMs, resolve, reject };
           w.timer = setTimeout(() => {
+            const at = now();
+            // a store answer is on its way and nothing says we are blocked: it decides (maxWaitMs
+            // bounds the wait for budget, not the store's latency, which storeTimeoutMs bounds)
+            if (inFlight > 0 && Math.max(blockedUntil, upstreamBlockedUntil(at)) <= at) return;
             if (queue.remove(w))
-              settle(w, rateLimited(accountId, estimateWait(now(), queue.size), "budget wait expired"));
+              settle(w, rateLimited(accountId, estimateWait(at, queue.size), "budget wait expired"));
           }, o.maxWaitMs);
           if (signal) {
             const onAbort = (): void => {
@@ -244,7 +262,7 @@ export function createBudgetFactory(opts: BudgetFactoryOptions): BudgetFactory {
             w.cleanup = () => signal.removeEventListener("abort", onAbort);
           }
           queue.push(w);
-          void pump();
+          pump();
         });
       },
       observe(h) {

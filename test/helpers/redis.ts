@@ -5,7 +5,7 @@
  * printed notice. `startRedisServer` also gives a private server a test may kill and
  * restart (outage tests).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:net";
 import { Redis } from "ioredis";
@@ -59,36 +59,34 @@ const waitFor = async (check: () => Promise<boolean>, timeoutMs: number, what: s
   throw new Error(`timed out waiting for ${what}`);
 };
 
-const children = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const c of children) c.kill("SIGKILL");
-});
-
 /** Starts a throwaway `redis-server` (no persistence) on a free port. */
 export async function startRedisServer(port?: number): Promise<RedisServer> {
+  const version = spawnSync("redis-server", ["--version"], { stdio: "ignore" });
+  if (version.error) throw version.error;
   const p = port ?? (await freePort());
   const url = `redis://127.0.0.1:${p}`;
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    const c = spawn(
-      "redis-server",
-      ["--port", String(p), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      {
-        stdio: "ignore",
-      },
-    );
+    // a watchdog shell owns the server and kills it when this test process dies, however it dies
+    // (vitest may end a worker without running exit handlers)
+    const script = [
+      `redis-server --port ${p} --bind 127.0.0.1 --save '' --appendonly no & r=$!`,
+      `while kill -0 ${process.pid} 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 0.5; done`,
+      "kill -9 $r 2>/dev/null",
+    ].join("; ");
+    const c = spawn("sh", ["-c", script], { stdio: "ignore", detached: true });
+    c.unref();
     child = c;
-    children.add(c);
-    const failed = new Promise<never>((_, reject) => c.once("error", reject));
-    await Promise.race([waitFor(() => redisAnswers(url, 200), 5000, `redis-server on ${p}`), failed]);
+    await waitFor(() => redisAnswers(url, 200), 5000, `redis-server on ${p}`);
   };
   const stop = async (): Promise<void> => {
     const c = child;
-    if (!c || c.exitCode !== null) return;
+    child = undefined;
+    if (!c?.pid || c.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => c.once("exit", () => resolve()));
-    c.kill("SIGKILL");
+    process.kill(-c.pid, "SIGKILL"); // the whole group: the shell and its redis-server
     await exited;
-    children.delete(c);
+    await waitFor(async () => !(await redisAnswers(url, 100)), 5000, `redis-server on ${p} to stop`);
   };
   await start();
   return { url, port: p, stop, start };

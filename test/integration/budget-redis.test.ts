@@ -1,0 +1,138 @@
+/**
+ * Shared budgets over a real Redis: three factories stand in for three gateway
+ * instances; an outage of a Redis we own falls back to the configured share, reports
+ * degraded, and returns to the shared budget when Redis is back.
+ */
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { type BudgetFactory, createBudgetFactory } from "../../src/resilience/budget.js";
+import { planWindows } from "../../src/resilience/window-plan.js";
+import { getRedisUrl, type RedisServer, startRedisServer, uniquePrefix } from "../helpers/redis.js";
+
+const url = await getRedisUrl();
+
+const clients: Redis[] = [];
+const factories: BudgetFactory[] = [];
+afterAll(async () => {
+  await Promise.all(factories.map((f) => f.close()));
+  for (const c of clients) c.disconnect();
+});
+
+/** Options like the gateway's own client (src/app.ts): fail fast instead of queueing while down. */
+const client = (u: string): Redis => {
+  const c = new Redis(u, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(times * 100, 500),
+  });
+  c.on("error", () => undefined);
+  clients.push(c);
+  return c;
+};
+
+const waitFor = async (cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+};
+
+/** Fires `n` acquires with no waiting allowed; resolves to how many were admitted. */
+const burst = async (f: BudgetFactory, account: string, limit: number, n: number): Promise<number> => {
+  const b = f.forAccount(account, { limitPerMinute: limit, maxWaitMs: 0, maxDepth: 1000 });
+  const settled = await Promise.allSettled(Array.from({ length: n }, () => b.acquire("read")));
+  b.close();
+  return settled.filter((s) => s.status === "fulfilled").length;
+};
+
+describe.skipIf(url === undefined)("budget shared through Redis", () => {
+  it("three instances hammering one account together admit one shared window, never three", async () => {
+    const prefix = uniquePrefix("budget");
+    const limit = 60;
+    const plan = planWindows(limit);
+    const instances = [0, 1, 2].map(() => {
+      const f = createBudgetFactory({ redis: client(url!), keyPrefix: prefix, fallbackShare: 0.34 });
+      factories.push(f);
+      return f;
+    });
+    await waitFor(() => clients.every((c) => c.status === "ready"), "redis clients");
+    const admitted = await Promise.all(instances.map((f) => burst(f, "acct-1", limit, 50)));
+    const total = admitted.reduce((a, b) => a + b, 0);
+    // one window's worth for all three together (in memory each would admit plan.points)
+    expect(total).toBe(plan.points);
+    expect(total).toBeLessThanOrEqual(limit);
+    for (const f of instances) expect(f.health().status).toBe("up");
+    // the count lives in Redis under the configured prefix
+    const used = await clients[0]!.get(`${prefix.replace(/:+$/, "")}:acct-1`);
+    expect(Number(used)).toBeGreaterThanOrEqual(plan.points);
+  });
+
+  it("other accounts have budgets of their own", async () => {
+    const prefix = uniquePrefix("budget-accounts");
+    const f = createBudgetFactory({ redis: client(url!), keyPrefix: prefix, fallbackShare: 0.34 });
+    factories.push(f);
+    await waitFor(() => clients.at(-1)!.status === "ready", "redis client");
+    const plan = planWindows(60);
+    expect(await burst(f, "a", 60, 30)).toBe(plan.points);
+    expect(await burst(f, "b", 60, 30)).toBe(plan.points);
+  });
+});
+
+describe("budget while its Redis goes away and comes back", () => {
+  let server: RedisServer | undefined;
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("keeps admitting at the fallback share, reports degraded, and shares again once Redis is back", async () => {
+    try {
+      server = await startRedisServer();
+    } catch (err) {
+      if (process.env.CI === "true") throw err;
+      console.warn(
+        `[budget-redis] cannot start redis-server (${(err as Error).message}): outage test skipped`,
+      );
+      return;
+    }
+    const warnings: string[] = [];
+    const infos: string[] = [];
+    const redis = client(server.url);
+    const prefix = uniquePrefix("outage");
+    const f = createBudgetFactory({
+      redis,
+      keyPrefix: prefix,
+      fallbackShare: 0.5,
+      storeTimeoutMs: 200,
+      logger: { warn: (_o, m) => void warnings.push(m ?? ""), info: (_o, m) => void infos.push(m ?? "") },
+    });
+    factories.push(f);
+    await waitFor(() => redis.status === "ready", "redis ready");
+    const limit = 40;
+    const shared = planWindows(limit);
+    const fallback = planWindows(Math.floor(limit * 0.5));
+    expect(await burst(f, "acct-shared", limit, 30)).toBe(shared.points);
+    expect(f.health().status).toBe("up");
+
+    await server.stop();
+    await waitFor(() => redis.status !== "ready", "redis to be seen down");
+    // requests keep flowing, at the fallback share, without errors other than budget refusals
+    const during = await burst(f, "acct-outage", limit, 30);
+    expect(during).toBe(fallback.points);
+    expect(f.health().status).toBe("degraded");
+    expect(warnings.some((m) => /unreachable/.test(m))).toBe(true);
+
+    await server.start();
+    await waitFor(() => redis.status === "ready", "redis to reconnect", 15_000);
+    const after = await burst(f, "acct-back", limit, 30);
+    expect(after).toBe(shared.points);
+    expect(f.health().status).toBe("up");
+    expect(infos.some((m) => /back/.test(m))).toBe(true);
+    // shared again: a second instance sees the same window as spent
+    const otherRedis = client(server.url);
+    const other = createBudgetFactory({ redis: otherRedis, keyPrefix: prefix, fallbackShare: 0.5 });
+    factories.push(other);
+    await waitFor(() => otherRedis.status === "ready", "second client");
+    expect(await burst(other, "acct-back", limit, 10)).toBe(0);
+  });
+});
