@@ -66,6 +66,17 @@ export function daytradeCount(account: SimAccount, today: string): number {
   return account.dayTrades.filter((d) => d >= from && d <= today).length;
 }
 
+const lastEquityCache = new WeakMap<SimAccount, { today: string; fills: number; value: number }>();
+
+/** Equity at the previous trading day's close (cached per account, day and number of fills). */
+function lastEquity(account: SimAccount, today: string, priceAt: PriceAt): number {
+  const hit = lastEquityCache.get(account);
+  if (hit && hit.today === today && hit.fills === account.activities.length) return hit.value;
+  const value = equityAt(account, previousTradingDay(today).closeMs, priceAt);
+  lastEquityCache.set(account, { today, fills: account.activities.length, value });
+  return value;
+}
+
 export function computeMetrics(
   account: SimAccount,
   nowMs: number,
@@ -106,7 +117,7 @@ export function computeMetrics(
     longMarketValue: lmv,
     shortMarketValue: smv,
     equity,
-    lastEquity: equityAt(account, previousTradingDay(today).closeMs, priceAt),
+    lastEquity: lastEquity(account, today, priceAt),
     initialMargin,
     maintenanceMargin,
     multiplier,

@@ -18,7 +18,10 @@ export function dec(n: number | undefined, dp = 9): string | null {
   return trimmed === "-0" ? "0" : trimmed;
 }
 
-export const money = (n: number): string => dec(Math.round(n * 100) / 100, 2) ?? "0";
+export function money(n: number): string {
+  if (Number.isInteger(n)) return String(n);
+  return dec(Math.round(n * 100) / 100, 2) ?? "0";
+}
 
 export function orderWire(o: SimOrder, legs?: ReadonlyArray<SimOrder>): Record<string, unknown> {
   return {
