@@ -12,6 +12,8 @@ export class NanoTime {
   constructor(
     readonly sec: number,
     readonly nsec: number,
+    /** JSON: print as `…:05Z` (bars) rather than with nine fractional digits. */
+    readonly wholeSeconds = false,
   ) {}
 }
 
@@ -77,12 +79,18 @@ export class EncodedFrame {
 }
 
 export function nanoToRfc3339(v: NanoTime): string {
+  if (v.wholeSeconds) return `${new Date(v.sec * 1000).toISOString().slice(0, 19)}Z`;
   return `${new Date(v.sec * 1000).toISOString().slice(0, 19)}.${String(v.nsec).padStart(9, "0")}Z`;
 }
 
 export function nanoTime(ms: number, subMsNanos = 0): NanoTime {
   const sec = Math.floor(ms / 1000);
   return new NanoTime(sec, (ms - sec * 1000) * 1_000_000 + subMsNanos);
+}
+
+/** A bar's timestamp: whole seconds. */
+export function secondsTime(ms: number): NanoTime {
+  return new NanoTime(Math.floor(ms / 1000), 0, true);
 }
 
 export function batchJson(frames: readonly EncodedFrame[]): string {

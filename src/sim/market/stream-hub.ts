@@ -12,7 +12,7 @@
 import { easternDate } from "../calendar.js";
 import type { MarketData } from "./market-data.js";
 import { ALWAYS_OPEN_SYMBOL, sessionOf } from "./sessions.js";
-import { batchJson, batchMsgpack, EncodedFrame, nanoTime } from "./stream-codec.js";
+import { batchJson, batchMsgpack, EncodedFrame, nanoTime, secondsTime } from "./stream-codec.js";
 
 export const CHANNELS = ["trades", "quotes", "bars", "dailyBars", "updatedBars", "statuses"] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -124,7 +124,7 @@ export function createStreamHub(
                 l: b.l,
                 c: b.c,
                 v: b.v,
-                t: nanoTime(b.t),
+                t: secondsTime(b.t),
                 n: b.n,
                 vw: b.vw,
               }),
@@ -145,7 +145,7 @@ export function createStreamHub(
                 l: b.l,
                 c: b.c,
                 v: b.v,
-                t: nanoTime(b.t),
+                t: secondsTime(b.t),
                 n: b.n,
                 vw: b.vw,
               }),

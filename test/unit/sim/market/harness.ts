@@ -93,7 +93,10 @@ export async function startWsHarness(
   const wss = new WebSocketServer({ noServer: true });
   server.on("upgrade", (req, sock, head) => {
     const feed = /^\/v2\/(iex|sip|test)$/.exec(req.url ?? "")?.[1];
-    if (!feed) return sock.destroy();
+    if (!feed) {
+      sock.destroy();
+      return;
+    }
     wss.handleUpgrade(req, sock, head, (ws) => onConnection(ws, req, feed));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
