@@ -10,12 +10,12 @@ import type { WebSocket } from "ws";
 import { createUniverse } from "./assets/universe.js";
 import { createAuthenticator, type SimKey } from "./auth.js";
 import { type ControllableClock, createSimClock } from "./clock.js";
-import type { PriceEngine, SimClock, SimRouter, StreamRegistry } from "./contract.js";
+import type { PriceEngine } from "./contract.js";
 import { createControl } from "./control.js";
 import { createExchange, type Exchange } from "./exchange/exchange.js";
 import { createFaultInjector } from "./faults.js";
 import { seededRandom } from "./ids.js";
-import * as market from "./market/index.js";
+import { createPriceEngine, DATA_FEEDS, handleDataStream, registerMarketDataRoutes } from "./market/index.js";
 import { createRateLimiter } from "./rate-limit.js";
 import { createSimRouter } from "./router.js";
 import { registerAccountRoutes } from "./routes/account.js";
@@ -68,32 +68,11 @@ export interface SimHandle {
   close(): Promise<void>;
 }
 
-/** The market-data half (src/sim/market), optional until it exports these. */
-interface MarketModule {
-  /** Always present; keeps this a non-weak type so the optional members below are type-checked. */
-  readonly createPriceEngine: unknown;
-  registerMarketDataRoutes?(
-    router: SimRouter,
-    deps: { prices: PriceEngine; clock: SimClock; assets: ReadonlyArray<{ symbol: string }> },
-  ): void;
-  handleDataStream?(
-    socket: WebSocket,
-    req: IncomingMessage,
-    deps: {
-      feed: string;
-      prices: PriceEngine;
-      clock: SimClock;
-      streams: StreamRegistry;
-      authenticate: (key: string, secret: string) => string | undefined;
-    },
-  ): void;
-}
-
 export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
   const seed = opts.seed ?? 1;
   const host = opts.host ?? "127.0.0.1";
   const clock = createSimClock(opts.realNow === undefined ? {} : { realNow: opts.realNow });
-  const prices = market.createPriceEngine({
+  const prices = createPriceEngine({
     seed,
     clock,
     ...(opts.tickIntervalMs === undefined ? {} : { tickIntervalMs: opts.tickIntervalMs }),
@@ -129,15 +108,11 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
   upgrades.set("/stream", (socket) =>
     handleTradingStream(socket, { streams, exchange, authenticate: auth.pair }),
   );
-  const md: MarketModule = market;
-  if (md.registerMarketDataRoutes)
-    md.registerMarketDataRoutes(router, { prices, clock, assets: universe.assets });
-  const handleData = md.handleDataStream;
-  if (handleData)
-    for (const feed of ["iex", "sip", "test"])
-      upgrades.set(`/v2/${feed}`, (socket, req) =>
-        handleData(socket, req, { feed, prices, clock, streams, authenticate: auth.pair }),
-      );
+  registerMarketDataRoutes(router, { prices, clock, assets: universe.assets });
+  for (const feed of DATA_FEEDS)
+    upgrades.set(`/v2/${feed}`, (socket, req) =>
+      handleDataStream(socket, req, { feed, prices, clock, streams, authenticate: auth.pair }),
+    );
 
   const control = createControl({ clock, prices, exchange, faults, stats, streams, rateLimiter });
   const sim = createSimServer({

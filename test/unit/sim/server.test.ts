@@ -219,3 +219,36 @@ describe("raw trading stream", () => {
     expect(err.message).toContain("404");
   });
 });
+
+describe("market-data wiring", () => {
+  it("serves the market-data REST routes through the same auth and stats", async () => {
+    const r = await simFetch(sim, "GET", "/v2/stocks/AAPL/snapshot", { key: "MD" });
+    expect(r.status).toBe(200);
+    expect(r.headers.get("x-ratelimit-limit")).toBe("200");
+    expect(sim.stats().requests.byPath["GET /v2/stocks/AAPL/snapshot"]).toBe(1);
+    expect((await fetch(`${sim.url}/v2/stocks/AAPL/snapshot`)).status).toBe(401);
+  });
+
+  it("upgrades /v2/iex to the data stream, counted per key, one connection per key", async () => {
+    const connect = (): Promise<{ ws: WebSocket; frames: unknown[] }> =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(`${sim.wsUrl}/v2/iex`);
+        const frames: unknown[] = [];
+        ws.on("message", (d) => frames.push(...(JSON.parse(String(d)) as unknown[])));
+        ws.once("open", () => resolve({ ws, frames }));
+        ws.once("error", reject);
+      });
+    const first = await connect();
+    await expect.poll(() => first.frames).toEqual([{ T: "success", msg: "connected" }]);
+    first.ws.send(JSON.stringify({ action: "auth", key: "DATA1", secret: "s" }));
+    await expect.poll(() => first.frames.length).toBe(2);
+    expect(first.frames[1]).toEqual({ T: "success", msg: "authenticated" });
+    expect(sim.stats().streams.DATA1).toEqual({ iex: 1 });
+    const second = await connect();
+    second.ws.send(JSON.stringify({ action: "auth", key: "DATA1", secret: "s" }));
+    await expect.poll(() => second.frames.some((f) => (f as { code?: number }).code === 406)).toBe(true);
+    first.ws.close();
+    second.ws.close();
+    await expect.poll(() => sim.stats().streams.DATA1).toBeUndefined();
+  });
+});
