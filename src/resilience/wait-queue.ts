@@ -1,8 +1,8 @@
 /**
  * The per-account waiting line: one FIFO per priority class, served strictly in class
  * order (order mutations, then reads, then bulk fan-out), first come first served
- * within a class. Hand-written: three small arrays beat a heap at these depths (a few
- * hundred) and keep FIFO order without sequence numbers.
+ * within a class. Hand-written: three FIFO lanes beat a heap here (three classes, FIFO
+ * within each, no sequence numbers needed).
  */
 import type { Priority } from "../accounts/types.js";
 
@@ -29,10 +29,57 @@ export interface WaitQueue<T extends Queued> {
   drain(): T[];
 }
 
+/** A FIFO with O(1) push and shift (a head index over an array, compacted as it drains). */
+class Lane<T> {
+  private items: T[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(item: T): void {
+    this.items.push(item);
+  }
+  first(): T | undefined {
+    return this.items[this.head];
+  }
+  lastItem(): T | undefined {
+    return this.length > 0 ? this.items[this.items.length - 1] : undefined;
+  }
+  shift(): T | undefined {
+    if (this.length === 0) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined as T; // let it be collected
+    this.head++;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+  remove(item: T): boolean {
+    const i = this.items.indexOf(item, this.head);
+    if (i < 0) return false;
+    this.items.splice(i, 1);
+    return true;
+  }
+  toArray(): T[] {
+    return this.items.slice(this.head);
+  }
+  clear(): T[] {
+    const all = this.toArray();
+    this.items = [];
+    this.head = 0;
+    return all;
+  }
+}
+
 export function createWaitQueue<T extends Queued>(): WaitQueue<T> {
-  const lanes: T[][] = [[], [], []];
+  const lanes: Lane<T>[] = [new Lane(), new Lane(), new Lane()];
   let size = 0;
-  const lane = (p: Priority): T[] => lanes[PRIORITY_RANK[p]]!;
+  const lane = (p: Priority): Lane<T> => lanes[PRIORITY_RANK[p]]!;
   return {
     get size() {
       return size;
@@ -42,7 +89,7 @@ export function createWaitQueue<T extends Queued>(): WaitQueue<T> {
       size++;
     },
     peek() {
-      for (const l of lanes) if (l.length > 0) return l[0];
+      for (const l of lanes) if (l.length > 0) return l.first();
       return undefined;
     },
     shift() {
@@ -55,10 +102,7 @@ export function createWaitQueue<T extends Queued>(): WaitQueue<T> {
       return undefined;
     },
     remove(item) {
-      const l = lane(item.priority);
-      const i = l.indexOf(item);
-      if (i < 0) return false;
-      l.splice(i, 1);
+      if (!lane(item.priority).remove(item)) return false;
       size--;
       return true;
     },
@@ -72,18 +116,17 @@ export function createWaitQueue<T extends Queued>(): WaitQueue<T> {
     },
     last() {
       for (let i = lanes.length - 1; i >= 0; i--) {
-        const l = lanes[i]!;
-        if (l.length > 0) return l[l.length - 1];
+        const item = lanes[i]!.lastItem();
+        if (item !== undefined) return item;
       }
       return undefined;
     },
     toArray() {
-      return lanes.flat();
+      return lanes.flatMap((l) => l.toArray());
     },
     drain() {
-      const all = lanes.flatMap((l) => l.splice(0));
       size = 0;
-      return all;
+      return lanes.flatMap((l) => l.clear());
     },
   };
 }
