@@ -26,7 +26,7 @@ export interface StreamRouteDeps extends RouteDeps {
   /** Timing knobs that are not configuration (tests shorten leases and backoff). */
   readonly streamTuning?: Pick<
     StreamServiceDeps,
-    "leaseTtlMs" | "leaseRenewMs" | "backoff" | "authTimeoutMs"
+    "leaseTtlMs" | "leaseRenewMs" | "backoff" | "authTimeoutMs" | "marketOpen"
   >;
 }
 
