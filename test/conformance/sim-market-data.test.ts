@@ -50,7 +50,7 @@ describe("official SDK: market-data REST against the simulator", () => {
       const n = Object.values(page.bars).reduce((a, v) => a + (v as unknown[]).length, 0);
       expect(n).toBeLessThanOrEqual(50);
       for (const [s, list] of Object.entries(page.bars))
-        for (const bar of list as Array<{ t: string }>) seen.push(`${s}${bar.t}`);
+        for (const bar of list as unknown as Array<{ t: string }>) seen.push(`${s}${bar.t}`);
       if (!page.nextPageToken) break;
       token = page.nextPageToken;
     }
