@@ -100,7 +100,7 @@ export function computeMetrics(
   const regt = multiplier === 1 ? Math.max(0, cash) : Math.max(0, (equity - initialMargin) * 2);
   const dtbp = multiplier === 4 ? Math.max(0, (equity - maintenanceMargin) * 4) : 0;
   let reserved = 0;
-  for (const o of account.orderLog) {
+  for (const o of account.openOrders) {
     if (!OPEN_STATUSES.has(o.status) || o.status === "held") continue;
     const position = account.positions.get(o.symbol)?.qty ?? 0;
     const opening = o.side === "buy" ? position >= 0 : position <= 0;

@@ -89,6 +89,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
         cash: deps.cash,
         orders: new Map(),
         orderLog: [],
+        openOrders: new Set(),
         byClientOrderId: new Map(),
         positions: new Map(),
         activities: [],
@@ -196,6 +197,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     byClientId.set(clientOrderId, (byClientId.get(clientOrderId) ?? 0) + 1);
     a.orders.set(o.id, o);
     a.orderLog.push(o);
+    a.openOrders.add(o);
     open.add(o);
     return o;
   }
@@ -215,7 +217,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     const position = a.positions.get(req.symbol)?.qty ?? 0;
     const qty = req.qty ?? (req.notional ?? 0) / price;
     let pendingSells = 0;
-    for (const o of a.orderLog) {
+    for (const o of a.openOrders) {
       if (!OPEN_STATUSES.has(o.status) || o.status === "held" || o.symbol !== req.symbol) continue;
       if (o.side === "sell") pendingSells += remainingQty(o, price);
     }
@@ -325,12 +327,18 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     return parent;
   }
 
+  /** An order left the open set (filled, canceled, expired, replaced). */
+  function settle(o: SimOrder): void {
+    open.delete(o);
+    accounts.get(o.accountKey)?.openOrders.delete(o);
+  }
+
   function finish(o: SimOrder, status: "canceled" | "expired", now: number): void {
     o.status = status;
     o.updatedAt = now;
     if (status === "canceled") o.canceledAt = now;
     else o.expiredAt = now;
-    open.delete(o);
+    settle(o);
     emit(o, status);
   }
 
@@ -345,7 +353,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
   }
 
   function onFilled(a: SimAccount, o: SimOrder, now: number): void {
-    open.delete(o);
+    settle(o);
     if (o.parentId === undefined && o.orderClass !== "oco") {
       // entry filled: held legs go live
       for (const id of o.legs) {
@@ -492,7 +500,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     old.replacedAt = now;
     old.replacedBy = next.id;
     old.updatedAt = now;
-    open.delete(old);
+    settle(old);
     for (const id of old.legs) {
       const leg = a.orders.get(id);
       if (leg) leg.parentId = next.id;
@@ -510,7 +518,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
   function cancelAll(keyId: string): SimOrder[] {
     const a = account(keyId);
     const out: SimOrder[] = [];
-    for (const o of a.orderLog) {
+    for (const o of [...a.openOrders]) {
       if (!OPEN_STATUSES.has(o.status)) continue;
       cascadeCancel(a, o, "canceled", clock.now());
       out.push(o);

@@ -147,6 +147,8 @@ export interface SimAccount {
   readonly orders: Map<string, SimOrder>;
   /** Orders in creation order. */
   readonly orderLog: SimOrder[];
+  /** Orders still open (including held legs), for reservations and cancel-all. */
+  readonly openOrders: Set<SimOrder>;
   /** client_order_id → order id; never cleared (unique per account forever). */
   readonly byClientOrderId: Map<string, string>;
   readonly positions: Map<string, SimPosition>;
