@@ -23,6 +23,8 @@ export interface BreakerOptions {
   readonly windowMs: number;
   /** Time spent open before a probe is admitted. */
   readonly halfOpenAfterMs: number;
+  /** A probe out longer than this no longer holds the half-open slot (default 60 s): never stuck. */
+  readonly probeTimeoutMs?: number;
   /** Buckets the window is split into (default 10). */
   readonly buckets?: number;
   readonly now?: () => number;
@@ -73,6 +75,10 @@ export function createBreaker(opts: BreakerOptions): Breaker {
   let current: BreakerState = "closed";
   let openedAt = 0;
   let probeInFlight = false;
+  let probeStartedAt = 0;
+  const probeTimeoutMs = opts.probeTimeoutMs ?? 60_000;
+  /** The probe slot is taken by a probe that has not outlived probeTimeoutMs. */
+  const probeBusy = (): boolean => probeInFlight && now() - probeStartedAt < probeTimeoutMs;
 
   const transition = (to: BreakerState): void => {
     if (to === current) return;
@@ -127,7 +133,7 @@ export function createBreaker(opts: BreakerOptions): Breaker {
     const s = state();
     if (s === "open") return Math.max(0, openedAt + opts.halfOpenAfterMs - now());
     // half-open with its probe out: the probe answers within a request timeout
-    if (s === "half_open" && probeInFlight) return opts.halfOpenAfterMs;
+    if (s === "half_open" && probeBusy()) return opts.halfOpenAfterMs;
     return 0;
   };
 
@@ -152,8 +158,9 @@ export function createBreaker(opts: BreakerOptions): Breaker {
       if (!bypass) {
         if (s === "open") throw refuse();
         if (s === "half_open") {
-          if (probeInFlight) throw refuse();
+          if (probeBusy()) throw refuse();
           probeInFlight = true;
+          probeStartedAt = now();
           probe = true;
         }
       }

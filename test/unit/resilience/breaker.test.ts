@@ -110,6 +110,17 @@ describe("breaker", () => {
     expect(b.stats()).toEqual({ successes: 0, failures: 0 }); // a fresh window after recovery
   });
 
+  it("a probe that never answers does not keep the breaker stuck", async () => {
+    const { b, c } = make();
+    for (let i = 0; i < 10; i++) await run(b, "fail").catch(() => undefined);
+    c.advance(5000);
+    void b.execute(() => new Promise<Outcome>(() => undefined), classify); // hangs forever
+    await expect(run(b, "ok")).rejects.toMatchObject({ code: "PADDOCK_BREAKER_OPEN" });
+    c.advance(60_000);
+    await run(b, "ok");
+    expect(b.state()).toBe("closed");
+  });
+
   it("re-opens on a failed probe", async () => {
     const { b, c, transitions } = make();
     for (let i = 0; i < 10; i++) await run(b, "fail").catch(() => undefined);
