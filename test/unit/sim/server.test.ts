@@ -143,6 +143,18 @@ describe("control API", () => {
     expect((await simControl(sim, "GET", "nothing")).status).toBe(404);
   });
 
+  it("never applies faults to /_sim/ itself", async () => {
+    await simControl(sim, "POST", "faults", { errorRate: 1, status: 500 });
+    try {
+      expect((await simFetch(sim, "GET", "/v2/clock", { key: "F" })).status).toBe(500);
+      expect((await simControl(sim, "GET", "stats")).status).toBe(200);
+      expect((await simControl(sim, "POST", "clock", { open: true })).status).toBe(200);
+    } finally {
+      expect((await simControl(sim, "DELETE", "faults")).status).toBe(200);
+    }
+    expect((await simFetch(sim, "GET", "/v2/clock", { key: "F" })).status).toBe(200);
+  });
+
   it("adds latency to matching requests only", async () => {
     await simControl(sim, "POST", "faults", { latencyMs: 300, paths: ["/v2/clock"] });
     try {

@@ -272,6 +272,29 @@ describe("order state machine", () => {
     f.setPrice("AAPL", 89);
     expect(leg?.status).toBe("filled");
   });
+  it("opg waits for the open and cls executes at the close price", () => {
+    const f = exchangeFixture({ startMs: Date.parse("2024-06-11T12:00:00Z") }); // 08:00 ET
+    const opg = f.order("K", { symbol: "AAPL", qty: 1, side: "buy", time_in_force: "opg" });
+    expect(opg.status).toBe("accepted");
+    f.advance(2 * HOUR); // 10:00 ET
+    expect(opg.status).toBe("filled");
+    const cls = f.order("K", { symbol: "AAPL", qty: 1, side: "buy", time_in_force: "cls" });
+    f.setPrice("AAPL", 105);
+    expect(cls.status).toBe("accepted"); // waits for the closing auction;
+    f.advance(6 * HOUR + 5 * MIN); // just past 16:00 ET
+    expect(cls.status).toBe("filled");
+    expect(cls.filledNotional).toBe(105);
+    const missed = f.order("K", {
+      symbol: "AAPL",
+      qty: 1,
+      side: "buy",
+      type: "limit",
+      limit_price: 1,
+      time_in_force: "opg",
+    });
+    f.advance(18 * HOUR); // the next open: the limit is not met, so it expires
+    expect(missed.status).toBe("expired");
+  });
 });
 
 describe("account rules", () => {
