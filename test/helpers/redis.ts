@@ -17,6 +17,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts it again on the same port. */
   start(): Promise<void>;
+  /** Freezes it (SIGSTOP): connections stay open but nothing answers — a hung Redis. */
+  pause(): void;
+  /** Thaws a paused server (SIGCONT). */
+  resume(): void;
 }
 
 export const freePort = (): Promise<number> =>
@@ -71,8 +75,10 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
     // (vitest may end a worker without running exit handlers)
     const script = [
       `redis-server --port ${p} --bind 127.0.0.1 --save '' --appendonly no & r=$!`,
-      `while kill -0 ${process.pid} 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 0.5; done`,
-      "kill -9 $r 2>/dev/null",
+      // the shell reaps its server itself (a container's PID 1 may not reap orphans)
+      "trap 'kill -9 $r 2>/dev/null; wait $r; exit 0' TERM",
+      `while kill -0 ${process.pid} 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 0.2; done`,
+      "kill -9 $r 2>/dev/null; wait $r",
     ].join("; ");
     const c = spawn("sh", ["-c", script], { stdio: "ignore", detached: true });
     c.unref();
@@ -84,12 +90,15 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
     child = undefined;
     if (!c?.pid || c.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => c.once("exit", () => resolve()));
-    process.kill(-c.pid, "SIGKILL"); // the whole group: the shell and its redis-server
+    c.kill("SIGTERM"); // the shell kills its redis-server (SIGKILL: abrupt) and reaps it
     await exited;
     await waitFor(async () => !(await redisAnswers(url, 100)), 5000, `redis-server on ${p} to stop`);
   };
+  const signal = (sig: NodeJS.Signals): void => {
+    if (child?.pid) process.kill(-child.pid, sig);
+  };
   await start();
-  return { url, port: p, stop, start };
+  return { url, port: p, stop, start, pause: () => signal("SIGSTOP"), resume: () => signal("SIGCONT") };
 }
 
 let resolved: Promise<string | undefined> | undefined;

@@ -79,6 +79,45 @@ describe.skipIf(url === undefined)("budget shared through Redis", () => {
   });
 });
 
+describe("budget while its Redis hangs", () => {
+  let server: RedisServer | undefined;
+  afterAll(async () => {
+    server?.resume();
+    await server?.stop();
+  });
+
+  it("a Redis that stops answering is given up on after storeTimeoutMs; requests keep flowing", async () => {
+    try {
+      server = await startRedisServer();
+    } catch (err) {
+      if (process.env.CI === "true") throw err;
+      console.warn(`[budget-redis] cannot start redis-server (${(err as Error).message}): hang test skipped`);
+      return;
+    }
+    const redis = client(server.url);
+    const prefix = uniquePrefix("hang");
+    const f = createBudgetFactory({ redis, keyPrefix: prefix, fallbackShare: 0.5, storeTimeoutMs: 150 });
+    factories.push(f);
+    await waitFor(() => redis.status === "ready", "redis ready");
+    const limit = 40;
+    expect(await burst(f, "before", limit, 30)).toBe(planWindows(limit).points);
+    server.pause();
+    const started = Date.now();
+    const during = await burst(f, "hung", limit, 30);
+    const took = Date.now() - started;
+    expect(redis.status).toBe("ready"); // the socket is still open: only the timeout can tell
+    expect(during).toBe(planWindows(Math.floor(limit * 0.5)).points);
+    expect(took).toBeLessThan(5000); // bounded by the store timeout, not by Redis
+    expect(f.health().status).toBe("degraded");
+    server.resume();
+    await waitFor(() => {
+      f.health(); // pings Redis while degraded
+      return f.health().status === "up";
+    }, "the shared store to answer again");
+    expect(await burst(f, "after", limit, 30)).toBe(planWindows(limit).points);
+  });
+});
+
 describe("budget while its Redis goes away and comes back", () => {
   let server: RedisServer | undefined;
   afterAll(async () => {
