@@ -386,6 +386,32 @@ describe("assets, clock, calendar", () => {
   });
 });
 
+describe("v3 clock and calendar", () => {
+  it("reports the NYSE phase and sessions in the newer form", async () => {
+    const c = client();
+    const { clocks } = await c.clock.clock({ markets: "NYSE" });
+    expect(clocks.length).toBe(1);
+    expect(clocks[0]?.market.acronym).toBe("NYSE");
+    expect(clocks[0]?.phase).toBe("core"); // forced open for this suite
+    expect(isDate(clocks[0]?.phaseUntil) && isDate(clocks[0]?.nextMarketOpen)).toBe(true);
+    const past = await c.clock.clock({ markets: "NYSE", time: new Date("2024-07-03T18:30:00Z") });
+    expect(past.clocks[0]?.phase).toBe("post"); // 14:30 ET on an early-close day
+    expect(past.clocks[0]?.phaseUntil.toISOString()).toBe("2024-07-03T21:00:00.000Z");
+    const cal = await c.calendar.calendar({
+      market: "NYSE",
+      start: new Date("2024-07-01"),
+      end: new Date("2024-07-05"),
+    });
+    expect(cal.calendar.map((d) => d.date.toISOString().slice(0, 10))).toEqual([
+      "2024-07-01",
+      "2024-07-02",
+      "2024-07-03",
+      "2024-07-05",
+    ]);
+    expect(cal.calendar[2]?.coreEnd.toISOString()).toBe("2024-07-03T17:00:00.000Z");
+  });
+});
+
 describe("activities and portfolio history", () => {
   it("pages FILL activities with page_token and reports history consistent with equity", async () => {
     const c = client();
