@@ -68,6 +68,45 @@ describe.skipIf(url === undefined)("budget shared through Redis", () => {
     expect(Number(used)).toBeGreaterThanOrEqual(plan.points);
   });
 
+  it("three instances hammering for several windows never exceed the limit in any rolling span", async () => {
+    // a 6-second "minute" keeps the test short; the window arithmetic is the same
+    const spanMs = 6000;
+    const limit = 12;
+    const prefix = uniquePrefix("budget-rolling");
+    const instances = [0, 1, 2].map(() => {
+      const f = createBudgetFactory({ redis: client(url!), keyPrefix: prefix, fallbackShare: 0.34, spanMs });
+      factories.push(f);
+      return f.forAccount("acct-rolling", { limitPerMinute: limit, maxWaitMs: 1500, maxDepth: 100 });
+    });
+    await waitFor(() => clients.every((c) => c.status === "ready"), "redis clients");
+    const admitted: number[] = [];
+    const until = Date.now() + 8000;
+    const worker = async (b: (typeof instances)[number]): Promise<void> => {
+      while (Date.now() < until) {
+        try {
+          await b.acquire("read");
+          admitted.push(Date.now());
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    };
+    await Promise.all(instances.flatMap((b) => [worker(b), worker(b), worker(b)]));
+    for (const b of instances) b.close();
+    admitted.sort((a, b) => a - b);
+    let worst = 0;
+    for (let i = 0, j = 0; i < admitted.length; i++) {
+      while (admitted[i]! - admitted[j]! >= spanMs) j++;
+      worst = Math.max(worst, i - j + 1);
+    }
+    expect(worst).toBeLessThanOrEqual(limit);
+    const plan = planWindows(limit, { spanMs });
+    // it kept flowing: at least one window's worth per window length over the run
+    expect(admitted.length).toBeGreaterThanOrEqual(
+      plan.points * Math.floor(8 / plan.windowSeconds) - plan.points,
+    );
+  }, 20_000);
+
   it("other accounts have budgets of their own", async () => {
     const prefix = uniquePrefix("budget-accounts");
     const f = createBudgetFactory({ redis: client(url!), keyPrefix: prefix, fallbackShare: 0.34 });
