@@ -125,13 +125,19 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
     upgrades,
     ...(opts.logger === undefined ? {} : { logger: opts.logger }),
   });
-  await new Promise<void>((resolve, reject) => {
-    sim.server.once("error", reject);
-    sim.server.listen(opts.port ?? 0, host, () => {
-      sim.server.off("error", reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      sim.server.once("error", reject);
+      sim.server.listen(opts.port ?? 0, host, () => {
+        sim.server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    prices.close();
+    await sim.shutdown();
+    throw err;
+  }
   exchange.start(opts.sweepMs ?? 200);
   const port = (sim.server.address() as AddressInfo).port;
   const hostPart = host.includes(":") ? `[${host}]` : host;

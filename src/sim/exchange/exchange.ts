@@ -134,6 +134,13 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     return end(nextTradingDay(today));
   }
 
+  /** Alpaca's position_intent when the client gave none: opening or closing, given the position. */
+  function intentFor(a: SimAccount, symbol: string, side: SimOrder["side"]): SimOrder["positionIntent"] {
+    const pos = a.positions.get(symbol)?.qty ?? 0;
+    if (side === "buy") return pos < 0 ? "buy_to_close" : "buy_to_open";
+    return pos > 0 ? "sell_to_close" : "sell_to_open";
+  }
+
   function eligible(o: SimOrder, now: number): boolean {
     if (clock.forced !== undefined) return clock.forced;
     if (o.timeInForce === "opg") return o.executeAt !== undefined && now >= o.executeAt && clock.isOpen(now);
@@ -177,7 +184,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
       trailPercent: req.trailPercent,
       hwm: undefined,
       extendedHours: req.extendedHours,
-      positionIntent: req.positionIntent,
+      positionIntent: req.positionIntent ?? intentFor(a, req.symbol, fields.side),
       status: "accepted",
       legs: [],
       parentId: undefined,

@@ -49,7 +49,7 @@ export function orderWire(o: SimOrder, legs?: ReadonlyArray<SimOrder>): Record<s
     order_type: o.type,
     type: o.type,
     side: o.side,
-    position_intent: o.positionIntent ?? (o.side === "buy" ? "buy_to_open" : "sell_to_close"),
+    position_intent: o.positionIntent ?? null,
     time_in_force: o.timeInForce,
     limit_price: dec(o.limitPrice, 4),
     stop_price: dec(o.stopPrice, 4),

@@ -25,6 +25,19 @@ describe("paddock sim", () => {
     await expect(fetch(`${url}/v2/clock`)).rejects.toThrow();
   });
 
+  it("fails with one clear line when the port is taken", async () => {
+    const { startSim } = await import("../../../src/sim/index.js");
+    const taken = await startSim({ port: 0 });
+    try {
+      const cmd = simCommand({ out: () => {}, err: () => {} });
+      await expect(cmd.parseAsync(["--port", String(taken.port)], { from: "user" })).rejects.toThrow(
+        `port ${taken.port} is already in use`,
+      );
+    } finally {
+      await taken.close();
+    }
+  });
+
   it("restricts keys from a keys file and reports bad entries by path without secrets", async () => {
     const dir = await mkdtemp(join(tmpdir(), "paddock-sim-"));
     const good = join(dir, "keys.yaml");

@@ -327,6 +327,8 @@ describe("account rules", () => {
     const short = f.order("K", { symbol: "AAPL", qty: 5, side: "sell" });
     expect(short.status).toBe("filled");
     expect(f.exchange.account("K").positions.get("AAPL")?.qty).toBe(-5);
+    expect(short.positionIntent).toBe("sell_to_open");
+    expect(f.order("K", { symbol: "AAPL", qty: 2, side: "buy" }).positionIntent).toBe("buy_to_close");
     expect(apiError(() => f.order("K", { symbol: "MSFT", qty: 0.5, side: "sell" })).message).toContain(
       "fractional",
     );
