@@ -6,6 +6,8 @@ import { LRUCache } from "lru-cache";
 
 export interface L1Cache {
   get(key: string): Buffer | undefined;
+  /** Ms an entry has left (0 when absent or expired). */
+  remainingTtl(key: string): number;
   /** Stores with a TTL in ms; ignored when ttlMs ≤ 0 or the entry is larger than the cache. */
   set(key: string, value: Buffer, ttlMs: number): void;
   /** Bytes currently accounted (values + keys + per-entry overhead). */
@@ -22,7 +24,14 @@ export const entrySize = (key: string, value: Buffer): number =>
 
 export function createL1Cache(opts: { maxBytes: number; now?: () => number }): L1Cache {
   if (opts.maxBytes <= 0) {
-    return { get: () => undefined, set: () => {}, bytes: () => 0, entries: () => 0, clear: () => {} };
+    return {
+      get: () => undefined,
+      remainingTtl: () => 0,
+      set: () => {},
+      bytes: () => 0,
+      entries: () => 0,
+      clear: () => {},
+    };
   }
   const lru = new LRUCache<string, { readonly key: string; readonly value: Buffer }>({
     maxSize: opts.maxBytes,
@@ -36,6 +45,7 @@ export function createL1Cache(opts: { maxBytes: number; now?: () => number }): L
   });
   return {
     get: (key) => lru.get(key)?.value,
+    remainingTtl: (key) => (lru.has(key) ? Math.max(0, lru.getRemainingTTL(key)) : 0),
     set(key, value, ttlMs) {
       if (ttlMs <= 0) return;
       lru.set(key, { key, value }, { ttl: Math.ceil(ttlMs) });

@@ -13,6 +13,8 @@ export interface MarketDataMetrics {
   readonly misses: Counter<"level">;
   /** Entries that joined an identical in-flight load instead of making their own. */
   readonly coalesced: Counter;
+  /** Hot symbols renewed early by riding along a call that went upstream anyway. */
+  readonly refreshedAhead: Counter;
   /** Upstream market-data calls, by endpoint and status (or error code). */
   readonly upstreamCalls: Counter<"endpoint" | "status">;
   /** Bytes held per level (level 2: this instance's last view of the shared ledger). */
@@ -60,6 +62,16 @@ export function createMarketDataMetrics(registry: Registry): MarketDataMetrics {
         new Counter({
           name: "paddock_marketdata_coalesced_total",
           help: "Market-data entries that joined an identical in-flight upstream request",
+          registers,
+        }),
+    ),
+    refreshedAhead: reuse(
+      registry,
+      "paddock_marketdata_refreshed_ahead_total",
+      () =>
+        new Counter({
+          name: "paddock_marketdata_refreshed_ahead_total",
+          help: "Hot market-data entries renewed early within an upstream call made anyway",
           registers,
         }),
     ),

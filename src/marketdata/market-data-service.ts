@@ -12,6 +12,7 @@ import type { CheckResult } from "../observability/health.js";
 import { envelopeKey, symbolKey, variantKey } from "./cache-key.js";
 import { chooseFeed, type FeedChoice, pickAccount } from "./data-accounts.js";
 import { classifyEndpoint, type Endpoint } from "./endpoints.js";
+import { createHotSymbols } from "./hot-symbols.js";
 import { createL1Cache, type L1Cache } from "./l1-cache.js";
 import { createL2Cache, type L2Cache } from "./l2-cache.js";
 import { createMarketDataMetrics, type MarketDataMetrics } from "./market-data-metrics.js";
@@ -70,6 +71,11 @@ export interface MarketDataService {
 
 const JSON_TYPE = "application/json; charset=utf-8";
 
+/** A fetch going upstream anyway also renews hot entries with less than this share of their TTL left. */
+export const REFRESH_AHEAD_SHARE = 0.5;
+/** Symbols count as hot while requested within this many TTLs (at least 5 s). */
+const HOT_WINDOW_TTLS = 5;
+
 /** A non-2xx upstream answer, passed to the client unchanged and never cached. */
 class UpstreamAnswer {
   constructor(readonly response: UpstreamResponse) {}
@@ -99,11 +105,14 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
       })
     : undefined;
   const flight = createSingleFlight<Buffer>();
+  const hot = createHotSymbols();
   let rotation = 0;
 
+  const l1Hits = metrics.hits.labels({ level: "l1" });
+  const l1Misses = metrics.misses.labels({ level: "l1" });
   const l1Get = (key: string): Buffer | undefined => {
     const v = l1.get(key);
-    (v ? metrics.hits : metrics.misses).inc({ level: "l1" });
+    (v ? l1Hits : l1Misses).inc();
     return v;
   };
 
@@ -220,8 +229,11 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
     const symbols = query.symbols;
     const variant = variantKey(req.path, query, choice, { withoutSymbols: true });
     const envKey = mapField === null ? undefined : envelopeKey(variant);
-    const keyToSymbol = new Map(symbols.map((s) => [symbolKey(variant, s), s]));
-    const needed = envKey ? [envKey, ...keyToSymbol.keys()] : [...keyToSymbol.keys()];
+    const loadSymbol = new Map(symbols.map((s) => [symbolKey(variant, s), s]));
+    const needed = envKey ? [envKey, ...loadSymbol.keys()] : [...loadSymbol.keys()];
+    const ttl = config.cache.latestTtlMs;
+    const t = now();
+    hot.touch(variant, symbols, t);
 
     const values = new Map<string, Buffer>();
     const waits = new Map<string, Promise<Buffer>>();
@@ -237,12 +249,26 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
         } else toLoad.push(key);
       }
     }
-    const ttl = config.cache.latestTtlMs;
     if (toLoad.length > 0) {
-      const promises = flight.run(toLoad, async ({ resolve, reject }) => {
-        const missing = await fromL2(toLoad, resolve);
+      // Refresh ahead: widen the call with hot symbols that are missing or about to expire.
+      const loading = new Set(toLoad);
+      let room = config.marketData.maxSymbols - toLoad.filter((k) => k !== envKey).length;
+      const extra: string[] = [];
+      for (const s of hot.recent(variant, t - Math.max(HOT_WINDOW_TTLS * ttl, 5000))) {
+        if (room <= 0) break;
+        const k = symbolKey(variant, s);
+        if (loading.has(k) || waits.has(k) || flight.get(k)) continue;
+        if (l1.remainingTtl(k) > ttl * REFRESH_AHEAD_SHARE) continue;
+        extra.push(k);
+        loadSymbol.set(k, s);
+        room--;
+      }
+      if (extra.length > 0) metrics.refreshedAhead.inc(extra.length);
+      const all = [...toLoad, ...extra];
+      const promises = flight.run(all, async ({ resolve, reject }) => {
+        const missing = await fromL2(all, resolve);
         if (missing.length === 0) return;
-        let fetch = missing.filter((k) => k !== envKey).map((k) => keyToSymbol.get(k)!);
+        let fetch = missing.filter((k) => k !== envKey).map((k) => loadSymbol.get(k)!);
         // Only the envelope is missing: refresh it with one symbol.
         if (fetch.length === 0) fetch = [symbols[0]!];
         const res = await upstream(endpoint, choice, `${req.path}?${withSymbols(req.query, fetch)}`);

@@ -104,7 +104,8 @@ describe("market-data service", () => {
   });
 
   it("overlapping symbol sets fetch only the difference (A,B,C then B,C,D fetches D)", async () => {
-    const { service } = setup();
+    const t = Date.now();
+    const { service } = setup({ now: () => t });
     const a = await service.handle({ path: "/v2/stocks/snapshots", query: "symbols=AAA,BBB,CCC" });
     const b = await service.handle({ path: "/v2/stocks/snapshots", query: "symbols=BBB,CCC,DDD" });
     expect(up.symbolsRequested("/v2/stocks/snapshots")).toEqual([["AAA", "BBB", "CCC"], ["DDD"]]);
@@ -136,6 +137,26 @@ describe("market-data service", () => {
     const opt = "symbols=AAPL250117C00150000,SPY250620P00400000";
     const o = await service.handle({ path: "/v1beta1/options/snapshots", query: opt });
     expect(json(o.body)).toEqual(await direct("/v1beta1/options/snapshots", opt));
+  });
+
+  it("refreshes hot symbols ahead within a call that goes upstream anyway", async () => {
+    let t = 1_000_000;
+    const { service, metric } = setup({ now: () => t });
+    await service.handle({ path: "/v2/stocks/snapshots", query: "symbols=AAA,BBB" });
+    t += 400; // more than half the TTL left: not renewed
+    await service.handle({ path: "/v2/stocks/snapshots", query: "symbols=CCC" });
+    t += 200; // AAA, BBB and CCC all hot; AAA and BBB have less than half their TTL left
+    await service.handle({ path: "/v2/stocks/snapshots", query: "symbols=DDD" });
+    expect(up.symbolsRequested("/v2/stocks/snapshots")).toEqual([
+      ["AAA", "BBB"],
+      ["CCC"],
+      ["DDD", "BBB", "AAA"],
+    ]);
+    expect(await metric("paddock_marketdata_refreshed_ahead_total")).toBe(2);
+    t += 500; // the first AAA/BBB entries would have expired; the renewed ones have not
+    const again = await service.handle({ path: "/v2/stocks/snapshots", query: "symbols=AAA,BBB,DDD" });
+    expect(again.cache).toBe("hit");
+    expect(up.requests.length).toBe(3);
   });
 
   it("serves latest values for latestTtlMs only", async () => {
