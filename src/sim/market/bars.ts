@@ -104,21 +104,40 @@ export function createBarSource(deps: { tape: Tape; revision: (symbol: string) =
     return finish(a);
   }
 
+  /** Per in-progress session: the aggregate of its completed minutes, extended as time passes. */
+  const prefixCache = new Map<string, { upto: number; acc: Acc | undefined }>();
+
+  function partialDailyBar(symbol: string, s: Session, nowMs: number, key: string): Bar | undefined {
+    const first = s.openMs / 60_000;
+    const lastComplete = Math.min(Math.floor((nowMs + 1) / 60_000), s.closeMs / 60_000); // exclusive
+    let prefix = prefixCache.get(key);
+    if (!prefix || prefix.upto > lastComplete) {
+      prefix = { upto: first, acc: undefined };
+      if (prefixCache.size >= 20_000) prefixCache.clear();
+      prefixCache.set(key, prefix);
+    }
+    for (let m = prefix.upto; m < lastComplete; m++) {
+      const b = minuteBar(symbol, m, nowMs);
+      if (b) prefix.acc = addBar(prefix.acc, s.midnightMs, b);
+    }
+    prefix.upto = Math.max(prefix.upto, lastComplete);
+    const acc: Acc | undefined = prefix.acc ? { ...prefix.acc } : undefined;
+    const current = lastComplete * 60_000 < s.closeMs ? minuteBar(symbol, lastComplete, nowMs) : undefined;
+    return finish(current ? addBar(acc, s.midnightMs, current) : acc);
+  }
+
   function dailyBar(symbol: string, s: Session, nowMs: number): Bar | undefined {
-    const complete = s.closeMs <= nowMs;
+    if (nowMs < s.openMs) return undefined;
     const key = `${symbol}|${s.date}|${deps.revision(symbol)}`;
-    if (complete) {
-      const hit = dailyCache.get(key);
-      if (hit !== undefined) return hit ?? undefined;
-    }
+    if (s.closeMs > nowMs) return partialDailyBar(symbol, s, nowMs, key);
+    const hit = dailyCache.get(key);
+    if (hit !== undefined) return hit ?? undefined;
     const bar = span(symbol, s.midnightMs, s.openMs, s.closeMs, nowMs);
-    if (complete) {
-      if (dailyCache.size >= MAX_CACHE) {
-        const oldest = dailyCache.keys().next();
-        if (!oldest.done) dailyCache.delete(oldest.value);
-      }
-      dailyCache.set(key, bar ?? null);
+    if (dailyCache.size >= MAX_CACHE) {
+      const oldest = dailyCache.keys().next();
+      if (!oldest.done) dailyCache.delete(oldest.value);
     }
+    dailyCache.set(key, bar ?? null);
     return bar;
   }
 
@@ -201,7 +220,6 @@ export function createBarSource(deps: { tape: Tape; revision: (symbol: string) =
       }
       const bar = dailyBar(symbol, s, nowMs);
       if (bar) acc = addBar(acc, acc?.t ?? s.midnightMs, bar);
-      else if (!acc) acc = undefined;
     }
     flush();
     if (desc) out.reverse();

@@ -94,6 +94,10 @@ interface SymbolParams {
   readonly dailyVol: number;
   /** One hashed salt per octave: a node's value is mix32(salt ^ n·φ). */
   readonly salts: Int32Array;
+  /** Memo of the last node pair per octave (sequential queries reuse the coarse octaves). */
+  readonly memoN: Float64Array;
+  readonly memoV0: Float64Array;
+  readonly memoV1: Float64Array;
 }
 
 interface Override {
@@ -133,14 +137,26 @@ export function createPriceEngine(opts: PriceEngineOptions): MarketPriceEngine {
     const scale = dailyVol / Math.sqrt(CALIBRATION * DAY_S);
     const salts = new Int32Array(OCTAVES);
     for (let k = 0; k < OCTAVES; k++) salts[k] = hash4(seed, id, k, 0x5a17);
-    const p: SymbolParams = { id, logBase: Math.log(base), base, scale, dailyVol, salts };
+    const memoN = new Float64Array(OCTAVES).fill(Number.NaN);
+    const p: SymbolParams = {
+      id,
+      logBase: Math.log(base),
+      base,
+      scale,
+      dailyVol,
+      salts,
+      memoN,
+      memoV0: new Float64Array(OCTAVES),
+      memoV1: new Float64Array(OCTAVES),
+    };
     if (params.size >= 50_000) params.clear();
     params.set(symbol, p);
     return p;
   }
 
   /** Σ_k a_k · noise_k(t) with unit-variance uniform nodes. */
-  function noise(salts: Int32Array, atMs: number): number {
+  function noise(p: SymbolParams, atMs: number): number {
+    const { salts, memoN, memoV0, memoV1 } = p;
     const tS = atMs / 1000;
     let sum = 0;
     let span = 1;
@@ -148,11 +164,21 @@ export function createPriceEngine(opts: PriceEngineOptions): MarketPriceEngine {
       const x = tS / span;
       const n = Math.floor(x);
       const f = x - n;
-      const salt = salts[k] ?? 0;
-      // Math.imul by an odd constant and xor are bijections on 32 bits: distinct nodes, distinct hashes.
-      const v0 = mix32(salt ^ Math.imul(n | 0, 0x9e3779b1)) / 2_147_483_648 - 1;
-      const v1 = mix32(salt ^ Math.imul((n + 1) | 0, 0x9e3779b1)) / 2_147_483_648 - 1;
-      sum += (amplitudes[k] ?? 0) * (v0 + (v1 - v0) * f);
+      let v0: number;
+      let v1: number;
+      if (memoN[k] === n) {
+        v0 = memoV0[k] as number;
+        v1 = memoV1[k] as number;
+      } else {
+        const salt = salts[k] as number;
+        // Math.imul by an odd constant and xor are bijections on 32 bits: distinct nodes, distinct hashes.
+        v0 = mix32(salt ^ Math.imul(n | 0, 0x9e3779b1)) / 2_147_483_648 - 1;
+        v1 = mix32(salt ^ Math.imul((n + 1) | 0, 0x9e3779b1)) / 2_147_483_648 - 1;
+        memoN[k] = n;
+        memoV0[k] = v0;
+        memoV1[k] = v1;
+      }
+      sum += (amplitudes[k] as number) * (v0 + (v1 - v0) * f);
       span *= 2;
     }
     return sum;
@@ -160,7 +186,7 @@ export function createPriceEngine(opts: PriceEngineOptions): MarketPriceEngine {
 
   function pathPrice(symbol: string, atMs: number): number {
     const p = paramsOf(symbol);
-    return Math.exp(p.logBase + p.scale * noise(p.salts, atMs));
+    return Math.exp(p.logBase + p.scale * noise(p, atMs));
   }
 
   function factorAt(symbol: string, atMs: number): number {

@@ -141,6 +141,24 @@ describe("bars agree with trades", () => {
     }
   });
 
+  it("an in-progress daily bar is the aggregate of the session's trades so far, as time moves on", () => {
+    const at = { ms: Date.parse("2025-06-18T14:00:00Z") };
+    const c: SimClock = { now: () => at.ms, isOpen: () => true };
+    const local = createMarketData({ prices: createPriceEngine({ seed: 78, clock: c }), clock: c });
+    const session = [...sessionsBetween("AAPL", at.ms, at.ms, false)][0];
+    if (!session) throw new Error("no session");
+    for (const step of [0, 61_001, 7 * 60_000 + 5, 59_999, 3_600_000]) {
+      at.ms += step;
+      const bar = local.bars.dailyBar("AAPL", session, at.ms);
+      const trades = [...tradesOf(local.tape, "AAPL", session.openMs, at.ms, false)];
+      expect(bar?.n).toBe(trades.length);
+      expect(bar?.c).toBe(trades[trades.length - 1]?.p);
+      expect(bar?.h).toBe(Math.max(...trades.map((t) => t.p)));
+      expect(bar?.l).toBe(Math.min(...trades.map((t) => t.p)));
+      expect(bar?.v).toBe(trades.reduce((a, t) => a + t.s, 0));
+    }
+  });
+
   it("never returns data after now", () => {
     const tf = parseTimeframe("1Min") as Timeframe;
     const bars = [...md.bars.bars("MSFT", tf, NOW - 3_600_000, NOW + 3_600_000, false, NOW)];
