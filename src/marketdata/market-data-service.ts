@@ -234,6 +234,13 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
     const ttl = config.cache.latestTtlMs;
     const t = now();
     hot.touch(variant, symbols, t);
+    // The assembled answer for this exact symbol list, kept while all its entries are valid.
+    const memoKey = `${variant}|${symbols.join(",")}`;
+    const memo = l1.get(memoKey);
+    if (memo) {
+      l1Hits.inc(needed.length);
+      return { status: 200, body: memo, contentType: JSON_TYPE, cache: "hit" };
+    }
 
     const values = new Map<string, Buffer>();
     const waits = new Map<string, Promise<Buffer>>();
@@ -315,6 +322,9 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
       mapField,
       envKey ? values.get(envKey) : undefined,
     );
+    let validFor = Number.POSITIVE_INFINITY;
+    for (const k of needed) validFor = Math.min(validFor, l1.remainingTtl(k));
+    if (validFor > 0 && validFor !== Number.POSITIVE_INFINITY) l1.set(memoKey, body, validFor);
     return { status: 200, body, contentType: JSON_TYPE, cache };
   }
 
