@@ -62,7 +62,7 @@ export function createStreamHub(
     ch: Channel,
     from: number,
     to: number,
-    open: boolean,
+    liveAt: (t: number) => boolean,
   ): EncodedFrame[] | undefined {
     if (ch === "updatedBars") return undefined;
     let sf = cache.get(symbol);
@@ -72,10 +72,12 @@ export function createStreamHub(
     }
     const hit = sf[ch];
     if (hit) return hit;
-    const live = open || symbol === ALWAYS_OPEN_SYMBOL;
+    const always = symbol === ALWAYS_OPEN_SYMBOL;
+    const live = (t: number): boolean => always || liveAt(t);
     const out: EncodedFrame[] = [];
-    if (live && ch === "trades") {
+    if (ch === "trades") {
       for (const tr of md.tape.tradesBetween(symbol, from, to)) {
+        if (!live(tr.t)) continue;
         out.push(
           new EncodedFrame({
             T: "t",
@@ -90,8 +92,9 @@ export function createStreamHub(
           }),
         );
       }
-    } else if (live && ch === "quotes") {
+    } else if (ch === "quotes") {
       for (const q of md.tape.quotesBetween(symbol, from, to)) {
+        if (!live(q.t)) continue;
         out.push(
           new EncodedFrame({
             T: "q",
@@ -108,10 +111,11 @@ export function createStreamHub(
           }),
         );
       }
-    } else if (live && (ch === "bars" || ch === "dailyBars")) {
+    } else if (ch === "bars" || ch === "dailyBars") {
       // minutes that completed inside the window
       for (let m = Math.ceil(from / 60_000); m * 60_000 < to; m++) {
         const endOfMinute = m * 60_000 - 1;
+        if (!live(endOfMinute - 59_999)) continue;
         if (ch === "bars") {
           const b = md.bars.minuteBar(symbol, m - 1, endOfMinute);
           if (b)
@@ -182,7 +186,11 @@ export function createStreamHub(
     const from = Math.max(last + 1, now - MAX_WINDOW_MS);
     const to = now + 1; // half-open [from, to)
     last = now;
-    const open = md.clock.isOpen(now);
+    // Open at both ends of the (≤ 1 minute) window: everything in it is live; closed at both:
+    // nothing; otherwise the session opened or closed inside it, so ask per instant.
+    const openFrom = md.clock.isOpen(from);
+    const openTo = md.clock.isOpen(now);
+    const liveAt = openFrom === openTo ? () => openTo : (t: number) => md.clock.isOpen(t);
     const cache = new Map<string, SymbolFrames>();
     const batch: EncodedFrame[] = [];
     for (const conn of conns) {
@@ -192,7 +200,7 @@ export function createStreamHub(
         if (!sub.all && sub.symbols.size === 0) continue;
         const symbols = sub.all ? opts.wildcard(conn.feed) : sub.symbols;
         for (const symbol of symbols) {
-          const frames = framesFor(cache, symbol, ch, from, to, open);
+          const frames = framesFor(cache, symbol, ch, from, to, liveAt);
           if (frames) for (const f of frames) batch.push(f);
         }
       }

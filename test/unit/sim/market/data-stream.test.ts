@@ -1,6 +1,7 @@
 import { decode, decodeTimestampToTimeSpec, EXT_TIMESTAMP, ExtensionCodec } from "@msgpack/msgpack";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { isRegularSessionOpen } from "../../../../src/sim/calendar.js";
 import type { SimClock } from "../../../../src/sim/contract.js";
 import {
   createPriceEngine,
@@ -241,6 +242,25 @@ describe("market-data stream data", () => {
     const t = await test.waitFor((f) => f.T === "t", 8000);
     expect(t.S).toBe("FAKEPACA");
     expect(iex.frames.filter((f) => f.T === "t" || f.T === "q")).toEqual([]);
+  });
+
+  it("at the opening bell: a status frame, and no trades or bars from before 09:30", async () => {
+    const start = Date.parse("2025-03-04T14:29:40Z"); // 09:29:40 New York
+    const real0 = Date.now();
+    const clock: SimClock = {
+      now: () => start + (Date.now() - real0) * 60,
+      isOpen: (at?: number) => isRegularSessionOpen(at ?? start + (Date.now() - real0) * 60),
+    };
+    const { authed } = await setup({ clock });
+    const c = await authed("K12");
+    c.send({ action: "subscribe", trades: ["AAPL", "MSFT"], bars: ["AAPL"], statuses: ["AAPL"] });
+    const bar = await c.waitFor((f) => f.T === "b", 8000);
+    expect(bar.t).toBe("2025-03-04T14:30:00Z");
+    const status = await c.waitFor((f) => f.T === "s");
+    expect(status).toMatchObject({ S: "AAPL", sc: "T", t: "2025-03-04T14:30:00.000000000Z" });
+    const trades = c.frames.filter((f) => f.T === "t");
+    expect(trades.length).toBeGreaterThan(0);
+    for (const t of trades) expect(String(t.t) >= "2025-03-04T14:30:00").toBe(true);
   });
 
   it("batches: one message per tick carries frames of many symbols", async () => {
