@@ -12,7 +12,10 @@ import type { PriceEngine } from "../contract.js";
 import { stableUuid } from "../ids.js";
 import { ALPACA_CODES, forbidden, notFound, SimApiError, unprocessable } from "../sim-error.js";
 import { type AccountMetrics, computeMetrics } from "./account-metrics.js";
+import { openAccount } from "./accounts.js";
+import { exitPartners } from "./legs.js";
 import { applyFill, isComplete, marketable, remainingQty, roundPrice, roundQty } from "./matching.js";
+import { checkOrder } from "./order-checks.js";
 import type { OrderRequest, ReplaceRequest } from "./order-input.js";
 import { OPEN_STATUSES, type SimAccount, type SimOrder, type TradeEvent, type TradeUpdate } from "./types.js";
 
@@ -54,8 +57,6 @@ export interface Exchange {
   reset(): void;
 }
 
-const PDT_EQUITY = 25_000;
-
 export function createExchange(deps: ExchangeDeps): Exchange {
   const newId = deps.newId ?? randomUUID;
   const liquidity = deps.liquidityNotional ?? 250_000;
@@ -77,37 +78,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
   function account(keyId: string): SimAccount {
     let a = accounts.get(keyId);
     if (!a) {
-      const id = stableUuid("account", keyId);
-      a = {
-        keyId,
-        id,
-        accountNumber: `PA${String(Number.parseInt(id.replaceAll("-", "").slice(0, 10), 16))
-          .slice(0, 10)
-          .padStart(10, "0")}`,
-        createdAt: clock.now(),
-        initialCash: deps.cash,
-        cash: deps.cash,
-        orders: new Map(),
-        orderLog: [],
-        openOrders: new Set(),
-        byClientOrderId: new Map(),
-        positions: new Map(),
-        activities: [],
-        dayTrades: [],
-        dayTradeOrders: new Set(),
-        config: {
-          dtbp_check: "entry",
-          trade_confirm_email: "all",
-          suspend_trade: false,
-          no_shorting: false,
-          fractional_trading: true,
-          max_margin_multiplier: "4",
-          max_options_trading_level: 2,
-          pdt_check: "entry",
-          ptp_no_exception_entry: false,
-        },
-        watchlists: new Map(),
-      };
+      a = openAccount(keyId, deps.cash, clock.now());
       accounts.set(keyId, a);
     }
     return a;
@@ -210,72 +181,13 @@ export function createExchange(deps: ExchangeDeps): Exchange {
   }
 
   function checkSubmit(a: SimAccount, req: OrderRequest): void {
-    if (a.config.suspend_trade) throw forbidden("trading is suspended for this account (suspend_trade)");
-    const asset = universe.find(req.symbol);
-    if (!asset) throw unprocessable(`symbol: asset "${req.symbol}" not found`);
-    if (!asset.tradable) throw unprocessable(`symbol: asset "${req.symbol}" is not tradable`);
-    const fractional = req.notional !== undefined || (req.qty !== undefined && !Number.isInteger(req.qty));
-    if (fractional && (!asset.fractionable || !a.config.fractional_trading))
-      throw unprocessable(`qty: asset "${req.symbol}" is not fractionable`);
-    if (req.clientOrderId !== undefined && a.byClientOrderId.has(req.clientOrderId))
-      throw new SimApiError(422, ALPACA_CODES.malformed, "client_order_id must be unique");
-
-    const price = priceOf(req.symbol);
-    const position = a.positions.get(req.symbol)?.qty ?? 0;
-    const qty = req.qty ?? (req.notional ?? 0) / price;
-    let pendingSells = 0;
-    for (const o of a.openOrders) {
-      if (!OPEN_STATUSES.has(o.status) || o.status === "held" || o.symbol !== req.symbol) continue;
-      if (o.side === "sell") pendingSells += remainingQty(o, price);
-    }
-    let openingQty: number;
-    let closingQty: number;
-    if (req.side === "sell") {
-      if (position > 0) {
-        const available = roundQty(Math.max(0, position - pendingSells));
-        if (qty > available + 1e-9)
-          throw forbidden(
-            `insufficient qty available for order (requested: ${qty}, available: ${available})`,
-            {
-              symbol: req.symbol,
-              existing_qty: String(position),
-              held_for_orders: String(pendingSells),
-            },
-          );
-        openingQty = 0;
-        closingQty = qty;
-      } else {
-        openingQty = qty;
-        closingQty = 0;
-        if (a.config.no_shorting) throw forbidden("account is not allowed to short (no_shorting)");
-        if (!asset.shortable || !asset.easy_to_borrow)
-          throw forbidden(`asset "${req.symbol}" cannot be sold short (not shortable or hard to borrow)`);
-        if (fractional) throw forbidden("fractional orders cannot be sold short (qty)");
-      }
-    } else {
-      closingQty = position < 0 ? Math.min(qty, -position) : 0;
-      openingQty = qty - closingQty;
-    }
-    const m = metrics(a);
-    if (openingQty > 0) {
-      if (req.side === "sell" && m.multiplier === 1)
-        throw forbidden("account is not allowed to short: equity below 2,000 (buying power multiplier 1)");
-      const unit = req.limitPrice ?? req.stopPrice ?? price;
-      const cost = req.notional ?? openingQty * unit;
-      if (cost > m.buyingPower + 1e-6)
-        throw forbidden("insufficient buying power", {
-          buying_power: m.buyingPower.toFixed(2),
-          cost_basis: cost.toFixed(2),
-        });
-    }
-    if (closingQty > 0) {
-      const pos = a.positions.get(req.symbol);
-      const today = easternDate(clock.now());
-      if (pos && pos.lastOpenDate === today && m.equity < PDT_EQUITY && m.daytradeCount >= 3)
-        throw new SimApiError(403, ALPACA_CODES.pdt, "trade denied due to pattern day trading protection", {
-          daytrade_count: m.daytradeCount,
-        });
-    }
+    const now = clock.now();
+    checkOrder(a, req, {
+      asset: universe.find(req.symbol),
+      price: priceOf(req.symbol, now),
+      today: easternDate(now),
+      metrics: () => metrics(a),
+    });
   }
 
   function submit(keyId: string, req: OrderRequest): SimOrder {
@@ -375,14 +287,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
       }
       return;
     }
-    // one-cancels-other: the exit legs of a bracket, or the two sides of an oco
-    const root = o.parentId === undefined ? o : a.orders.get(o.parentId);
-    if (!root || root.orderClass === "oto") return;
-    const group = root.orderClass === "oco" ? [root.id, ...root.legs] : root.legs;
-    for (const id of group) {
-      const other = a.orders.get(id);
-      if (other && other !== o && OPEN_STATUSES.has(other.status)) finish(other, "canceled", now);
-    }
+    cancelPartners(a, o, now);
   }
 
   function evaluateOrder(o: SimOrder, now: number): void {
@@ -446,20 +351,14 @@ export function createExchange(deps: ExchangeDeps): Exchange {
       throw new SimApiError(422, ALPACA_CODES.unprocessable, `order is not cancelable (status ${o.status})`);
     const now = clock.now();
     cascadeCancel(a, o, "canceled", now);
-    onFilledSiblingsCancel(a, o, now);
+    if (o.parentId !== undefined) cancelPartners(a, o, now);
     return o;
   }
 
-  /** Canceling one exit leg of a bracket or an oco cancels its partner, as Alpaca does. */
-  function onFilledSiblingsCancel(a: SimAccount, o: SimOrder, now: number): void {
-    if (o.parentId === undefined) return;
-    const root = a.orders.get(o.parentId);
-    if (!root || root.orderClass === "oto") return;
-    const group = root.orderClass === "oco" ? [root.id, ...root.legs] : root.legs;
-    for (const id of group) {
-      const other = a.orders.get(id);
-      if (other && other !== o && OPEN_STATUSES.has(other.status)) finish(other, "canceled", now);
-    }
+  /** One-cancels-other: a filled or canceled exit leg of a bracket, or side of an oco, cancels its partners. */
+  function cancelPartners(a: SimAccount, o: SimOrder, now: number): void {
+    for (const other of exitPartners(a, o))
+      if (OPEN_STATUSES.has(other.status)) finish(other, "canceled", now);
   }
 
   function replace(keyId: string, orderId: string, req: ReplaceRequest): SimOrder {
