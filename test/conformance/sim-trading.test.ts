@@ -323,7 +323,11 @@ describe("positions", () => {
     const all = await c.positions.getAllOpenPositions();
     expect(all.every((p) => trading.instanceOfPosition(p))).toBe(true);
     expect(all.map((p) => `${p.symbol}:${p.qty}:${p.side}`)).toEqual(["AAPL:10:long", "MSFT:4:long"]);
+    await c.orders.limit({ symbol: "AAPL", qty: 4, side: "sell", limitPrice: 100_000, timeInForce: "gtc" });
     const one = await c.positions.getOpenPosition({ symbolOrAssetId: "AAPL" });
+    expect(one.qty).toBe("10");
+    expect(one.qtyAvailable).toBe("6");
+    await c.orders.deleteAllOrders();
     expect(Number(one.marketValue)).toBeCloseTo(Number(one.qty) * Number(one.currentPrice), 1);
     const byQty = await c.positions.deleteOpenPosition({ symbolOrAssetId: "AAPL", qty: 3 });
     expect(byQty.side).toBe("sell");

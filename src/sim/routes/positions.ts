@@ -1,7 +1,7 @@
 /** `/v2/positions…`: list, get, close one (qty or percentage), close all (207). */
 import { easternDate, previousTradingDay } from "../calendar.js";
 import type { SimRouter } from "../contract.js";
-import { roundPrice } from "../exchange/matching.js";
+import { remainingQty, roundPrice, roundQty } from "../exchange/matching.js";
 import type { SimAccount, SimPosition } from "../exchange/types.js";
 import { notFound, SimApiError, unprocessable } from "../sim-error.js";
 import { ok, queryBool, queryNumber, type SimContext } from "./context.js";
@@ -10,14 +10,22 @@ import { orderWire, positionWire } from "./wire.js";
 export function registerPositionRoutes(router: SimRouter, ctx: SimContext): void {
   const { exchange, clock, prices, universe } = ctx;
 
-  const wire = (p: SimPosition): Record<string, unknown> => {
+  const wire = (a: SimAccount, p: SimPosition): Record<string, unknown> => {
     const now = clock.now();
     const prevClose = previousTradingDay(easternDate(now)).closeMs;
+    const price = roundPrice(prices.priceAt(p.symbol, now));
+    // quantity not already held by open orders that would reduce the position
+    let held = 0;
+    for (const o of a.openOrders)
+      if (o.symbol === p.symbol && o.status !== "held" && (o.side === "sell") === p.qty > 0)
+        held += remainingQty(o, price);
+    const available = Math.sign(p.qty) * Math.max(0, Math.abs(p.qty) - held);
     return positionWire(
       p,
-      roundPrice(prices.priceAt(p.symbol, now)),
+      price,
       roundPrice(prices.priceAt(p.symbol, prevClose)),
       universe.find(p.symbol)?.marginable ?? true,
+      roundQty(available),
     );
   };
 
@@ -30,12 +38,14 @@ export function registerPositionRoutes(router: SimRouter, ctx: SimContext): void
 
   router.add("GET", "/v2/positions", (req) => {
     const a = exchange.account(req.keyId);
-    return ok([...a.positions.values()].sort((x, y) => (x.symbol < y.symbol ? -1 : 1)).map(wire));
+    return ok(
+      [...a.positions.values()].sort((x, y) => (x.symbol < y.symbol ? -1 : 1)).map((p) => wire(a, p)),
+    );
   });
 
   router.add("GET", "/v2/positions/:symbol_or_asset_id", (req) => {
     const a = exchange.account(req.keyId);
-    return ok(wire(find(a, req.params.symbol_or_asset_id ?? "")));
+    return ok(wire(a, find(a, req.params.symbol_or_asset_id ?? "")));
   });
 
   router.add("DELETE", "/v2/positions/:symbol_or_asset_id", (req) => {

@@ -116,6 +116,7 @@ export function positionWire(
   price: number,
   lastdayPrice: number,
   marginable: boolean,
+  qtyAvailable: number,
 ): Record<string, unknown> {
   const marketValue = p.qty * price;
   const unrealized = marketValue - p.costBasis;
@@ -129,7 +130,7 @@ export function positionWire(
     asset_class: "us_equity",
     asset_marginable: marginable,
     qty: dec(p.qty),
-    qty_available: dec(p.qty),
+    qty_available: dec(qtyAvailable),
     avg_entry_price: dec(p.costBasis / p.qty, 4),
     side: p.qty >= 0 ? "long" : "short",
     market_value: money(marketValue),
