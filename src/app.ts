@@ -8,14 +8,14 @@ import { readFile } from "node:fs/promises";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import websocket from "@fastify/websocket";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { Redis } from "ioredis";
 import { createFleet, type ManagedFleet } from "./accounts/fleet.js";
 import { type AuditLog, createAuditLog } from "./audit/audit-log.js";
 import { createMqttSink } from "./audit/mqtt-sink.js";
 import type { AuditSink } from "./audit/sink.js";
 import { type ClientCredentialsGrant, createClientCredentialsGrant } from "./auth/client-credentials.js";
-import { createTokenIssuer, type TokenIssuer } from "./auth/issuer.js";
+import { createTokenIssuer, type TokenIssuer } from "./auth/token-issuer.js";
 import type { AuthOptions } from "./auth/types.js";
 import { createVerifier, type Verifier } from "./auth/verifier.js";
 import type { LoadedConfig } from "./config/load.js";
@@ -187,11 +187,11 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   const https = await tlsOptions(config);
   const options = {
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     bodyLimit: config.server.bodyLimitBytes,
     trustProxy: config.server.trustProxy,
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     forceCloseConnections: "idle" as const,
   };
   // The HTTPS and HTTP servers offer routes the same API; only the listener differs.

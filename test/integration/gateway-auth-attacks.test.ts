@@ -21,7 +21,14 @@ async function sign(claims: Record<string, unknown>, opts: { kid?: string; pem?:
   return new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: opts.kid ?? "paddock-1" }).sign(key);
 }
 
-const good = () => ({ sub: "attacker", iat: nowS(), exp: nowS() + 600, iss: "paddock", scope: "read trade data", accounts: ["acct-001"] });
+const good = () => ({
+  sub: "attacker",
+  iat: nowS(),
+  exp: nowS() + 600,
+  iss: "paddock",
+  scope: "read trade data",
+  accounts: ["acct-001"],
+});
 
 async function upstreamTotal(): Promise<number> {
   const stats = (await (await fetch(`${gw.sim.url}/_sim/stats`)).json()) as { requests: { total: number } };
@@ -56,7 +63,12 @@ describe("authentication and authorization never reach upstream", () => {
       },
       401,
     ],
-    ["expired", async () => sign({ ...good(), iat: nowS() - 7200, exp: nowS() - 3600 }), 401, "token expired"],
+    [
+      "expired",
+      async () => sign({ ...good(), iat: nowS() - 7200, exp: nowS() - 3600 }),
+      401,
+      "token expired",
+    ],
     ["not yet valid", async () => sign({ ...good(), iat: nowS() + 3600, exp: nowS() + 7200 }), 401],
     ["lifetime over 24 h", async () => sign({ ...good(), exp: nowS() + 90_000 }), 401],
     ["larger than 8 KB", async () => sign({ ...good(), pad: "x".repeat(9000) }), 431],
@@ -99,9 +111,13 @@ describe("authentication and authorization never reach upstream", () => {
 
   it("a valid token passes and is cached (one signature check per token)", async () => {
     const token = await sign(good());
-    const a = await fetch(`${gw.url}/v1/accounts/acct-001/v2/account`, { headers: { authorization: `Bearer ${token}` } });
+    const a = await fetch(`${gw.url}/v1/accounts/acct-001/v2/account`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(a.status).toBe(200);
-    const b = await fetch(`${gw.url}/v1/accounts/acct-001/v2/account`, { headers: { authorization: `Bearer ${token}` } });
+    const b = await fetch(`${gw.url}/v1/accounts/acct-001/v2/account`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(b.status).toBe(200);
   });
 });

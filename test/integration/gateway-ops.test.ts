@@ -13,26 +13,48 @@ const order = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({ symbol: "AAPL", qty: "1", side: "buy", type: "market", time_in_force: "day", ...extra });
 
 beforeAll(async () => {
-  gw = await startGateway({ accounts: 2, configure: (raw) => ((raw.audit as Record<string, unknown>).durability = "fsync") });
+  gw = await startGateway({
+    accounts: 2,
+    configure: (raw) => ((raw.audit as Record<string, unknown>).durability = "fsync"),
+  });
   await fetch(`${gw.sim.url}/_sim/clock`, { method: "POST", body: JSON.stringify({ open: true }) });
 });
 afterAll(() => gw.close());
 
 describe("audit trail", () => {
   it("records accepted, upstream-rejected and gateway-rejected actions in a verifiable chain", async () => {
-    const ok = await gw.call("/v1/accounts/acct-001/v2/orders", { method: "POST", body: order({ client_order_id: "audit-1" }) });
+    const ok = await gw.call("/v1/accounts/acct-001/v2/orders", {
+      method: "POST",
+      body: order({ client_order_id: "audit-1" }),
+    });
     expect(ok.status).toBe(200);
     const placed = (await ok.json()) as { id: string };
-    const invalid = await gw.call("/v1/accounts/acct-001/v2/orders", { method: "POST", body: order({ side: "hold" }) });
+    const invalid = await gw.call("/v1/accounts/acct-001/v2/orders", {
+      method: "POST",
+      body: order({ side: "hold" }),
+    });
     expect(invalid.status).toBe(422);
-    const dup = await gw.call("/v1/accounts/acct-001/v2/orders", { method: "POST", body: order({ client_order_id: "audit-1", qty: "5" }) });
+    const dup = await gw.call("/v1/accounts/acct-001/v2/orders", {
+      method: "POST",
+      body: order({ client_order_id: "audit-1", qty: "5" }),
+    });
     expect(dup.status).toBe(422);
     const cancel = await gw.call(`/v1/accounts/acct-001/v2/orders/${placed.id}`, { method: "DELETE" });
     expect([204, 422]).toContain(cancel.status);
     await gw.gateway.audit.flush();
-    const lines = (await readFile(gw.gateway.audit.path, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = (await readFile(gw.gateway.audit.path, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const submits = lines.filter((l) => l.action === "order.submit");
-    expect(submits[0]).toMatchObject({ outcome: "accepted", clientOrderId: "audit-1", orderId: placed.id, upstreamStatus: 200, account: "acct-001", subject: "test-admin" });
+    expect(submits[0]).toMatchObject({
+      outcome: "accepted",
+      clientOrderId: "audit-1",
+      orderId: placed.id,
+      upstreamStatus: 200,
+      account: "acct-001",
+      subject: "test-admin",
+    });
     expect(submits[1]).toMatchObject({ outcome: "rejected", source: "gateway" });
     expect(submits[2]).toMatchObject({ outcome: "rejected", clientOrderId: "audit-1" });
     expect(lines.some((l) => l.action === "order.cancel" && l.orderId === placed.id)).toBe(true);
@@ -61,7 +83,10 @@ describe("secrets never logged", () => {
 describe("kill switches", () => {
   it("refuse new orders at once while cancels still reach upstream, and are audited", async () => {
     const open = (await (
-      await gw.call("/v1/accounts/acct-002/v2/orders", { method: "POST", body: order({ type: "limit", limit_price: "1", time_in_force: "gtc" }) })
+      await gw.call("/v1/accounts/acct-002/v2/orders", {
+        method: "POST",
+        body: order({ type: "limit", limit_price: "1", time_in_force: "gtc" }),
+      })
     ).json()) as { id: string };
     expect((await gw.call("/v1/admin/accounts/acct-002/halt", { method: "POST" })).status).toBe(200);
     const refused = await gw.call("/v1/accounts/acct-002/v2/orders", { method: "POST", body: order() });
@@ -72,12 +97,16 @@ describe("kill switches", () => {
     const cancel = await gw.call(`/v1/accounts/acct-002/v2/orders/${open.id}`, { method: "DELETE" });
     expect(cancel.status).toBe(204);
     expect((await gw.call("/v1/admin/halt", { method: "POST" })).status).toBe(200);
-    expect((await gw.call("/v1/accounts/acct-001/v2/orders", { method: "POST", body: order() })).status).toBe(403);
+    expect((await gw.call("/v1/accounts/acct-001/v2/orders", { method: "POST", body: order() })).status).toBe(
+      403,
+    );
     const token = await gw.token({ scopes: ["read", "trade"] });
     expect((await gw.call("/v1/admin/resume", { method: "POST", token })).status).toBe(403);
     await gw.call("/v1/admin/resume", { method: "POST" });
     await gw.call("/v1/admin/accounts/acct-002/resume", { method: "POST" });
-    expect((await gw.call("/v1/accounts/acct-002/v2/orders", { method: "POST", body: order() })).status).toBe(200);
+    expect((await gw.call("/v1/accounts/acct-002/v2/orders", { method: "POST", body: order() })).status).toBe(
+      200,
+    );
     await gw.gateway.audit.flush();
     const text = await readFile(gw.gateway.audit.path, "utf8");
     expect(text).toContain('"action":"admin.halt"');
@@ -101,23 +130,32 @@ describe("config reload", () => {
     expect((await gw.call("/v1/accounts/acct-002/v2/account")).status).toBe(404);
     expect((await gw.call("/v1/accounts/acct-001/v2/account")).status).toBe(200);
     await writeFile(gw.configPath, stringify(raw));
-    expect(await (await gw.call("/v1/admin/reload", { method: "POST" })).json()).toMatchObject({ added: ["acct-002"] });
+    expect(await (await gw.call("/v1/admin/reload", { method: "POST" })).json()).toMatchObject({
+      added: ["acct-002"],
+    });
   });
 });
 
 describe("health, metrics and docs", () => {
   it("serves /livez, /readyz with components, /metrics, /openapi.json and /docs", async () => {
     expect((await fetch(`${gw.url}/livez`)).status).toBe(200);
-    const ready = (await (await fetch(`${gw.url}/readyz`)).json()) as { status: string; components: Array<{ name: string }> };
+    const ready = (await (await fetch(`${gw.url}/readyz`)).json()) as {
+      status: string;
+      components: Array<{ name: string }>;
+    };
     expect(ready.status).toBe("up");
     expect(ready.components.map((c) => c.name)).toEqual(expect.arrayContaining(["audit", "upstream-paper"]));
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toContain('paddock_component_up{component="audit"} 1');
     expect(metrics).toContain("paddock_http_requests_total");
     const spec = (await (await fetch(`${gw.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(["/v1/accounts", "/v1/portfolio", "/v1/auth/token"]));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(["/v1/accounts", "/v1/portfolio", "/v1/auth/token"]),
+    );
     expect((await fetch(`${gw.url}/docs`)).status).toBeLessThan(400);
-    const jwks = (await (await fetch(`${gw.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
+    const jwks = (await (await fetch(`${gw.url}/.well-known/jwks.json`)).json()) as {
+      keys: Array<{ kid: string }>;
+    };
     expect(jwks.keys[0]?.kid).toBe("paddock-1");
   });
 });

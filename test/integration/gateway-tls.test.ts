@@ -30,14 +30,21 @@ describe("TLS", () => {
     const dir = await mkdtemp(join(tmpdir(), "paddock-tls-"));
     execFileSync(
       "openssl",
-      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"]
-        .concat(["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")]),
+      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"].concat([
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ]),
       { stdio: "ignore" },
     );
     const gw = await startGateway({
       accounts: 1,
       configure: (raw) => {
-        (raw.server as Record<string, unknown>).tls = { certFile: join(dir, "cert.pem"), keyFile: join(dir, "key.pem") };
+        (raw.server as Record<string, unknown>).tls = {
+          certFile: join(dir, "cert.pem"),
+          keyFile: join(dir, "key.pem"),
+        };
       },
     });
     try {

@@ -14,7 +14,11 @@ const api = <T>(Ctor: new (c: trading.Configuration) => T, account: string): T =
 
 beforeAll(async () => {
   gw = await startGateway({ accounts: 3 });
-  token = await gw.token({ sub: "bot-1", scopes: ["read", "trade", "data"], accounts: ["acct-001", "acct-002"] });
+  token = await gw.token({
+    sub: "bot-1",
+    scopes: ["read", "trade", "data"],
+    accounts: ["acct-001", "acct-002"],
+  });
   await fetch(`${gw.sim.url}/_sim/clock`, { method: "POST", body: JSON.stringify({ open: true }) });
 });
 afterAll(() => gw.close());
@@ -32,7 +36,14 @@ describe("trading through the gateway with the official SDK", () => {
   it("places, lists, fetches by client_order_id and fills a market order, then closes the position", async () => {
     const orders = api(trading.OrdersApi, "acct-001");
     const placed = await orders.postOrder({
-      postOrderRequest: { symbol: "AAPL", qty: "2", side: "buy", type: "market", timeInForce: "day", clientOrderId: "sdk-flow-1" },
+      postOrderRequest: {
+        symbol: "AAPL",
+        qty: "2",
+        side: "buy",
+        type: "market",
+        timeInForce: "day",
+        clientOrderId: "sdk-flow-1",
+      },
     });
     expect(placed.clientOrderId).toBe("sdk-flow-1");
     const byCoid = await orders.getOrderByClientOrderId({ clientOrderId: "sdk-flow-1" });
@@ -43,28 +54,49 @@ describe("trading through the gateway with the official SDK", () => {
     expect(positions.find((p) => p.symbol === "AAPL")?.qty).toBe("2");
     // the other account saw none of it
     expect(await api(trading.PositionsApi, "acct-002").getAllOpenPositions()).toEqual([]);
-    const closed = await api(trading.PositionsApi, "acct-001").deleteOpenPosition({ symbolOrAssetId: "AAPL" });
+    const closed = await api(trading.PositionsApi, "acct-001").deleteOpenPosition({
+      symbolOrAssetId: "AAPL",
+    });
     expect(closed.side).toBe("sell");
   });
 
   it("cancels an open limit order and replaces another", async () => {
     const orders = api(trading.OrdersApi, "acct-002");
     const far = await orders.postOrder({
-      postOrderRequest: { symbol: "MSFT", qty: "1", side: "buy", type: "limit", limitPrice: "1.00", timeInForce: "gtc" },
+      postOrderRequest: {
+        symbol: "MSFT",
+        qty: "1",
+        side: "buy",
+        type: "limit",
+        limitPrice: "1.00",
+        timeInForce: "gtc",
+      },
     });
     expect(far.clientOrderId).toMatch(/^pdk-/); // assigned by the gateway
-    await orders.deleteOrderByOrderID({ orderId: far.id });
-    expect((await orders.getOrderByOrderID({ orderId: far.id })).status).toMatch(/canceled|pending_cancel/);
+    await orders.deleteOrderByOrderID({ orderId: far.id! });
+    expect((await orders.getOrderByOrderID({ orderId: far.id! })).status).toMatch(/canceled|pending_cancel/);
     const other = await orders.postOrder({
-      postOrderRequest: { symbol: "MSFT", qty: "1", side: "buy", type: "limit", limitPrice: "1.00", timeInForce: "gtc" },
+      postOrderRequest: {
+        symbol: "MSFT",
+        qty: "1",
+        side: "buy",
+        type: "limit",
+        limitPrice: "1.00",
+        timeInForce: "gtc",
+      },
     });
-    const replaced = await orders.patchOrderByOrderId({ orderId: other.id, patchOrderRequest: { limitPrice: "1.50" } });
+    const replaced = await orders.patchOrderByOrderId({
+      orderId: other.id!,
+      patchOrderRequest: { limitPrice: "1.50" },
+    });
     expect(replaced.replaces).toBe(other.id);
     expect(replaced.limitPrice).toBe("1.5");
   });
 
   it("refuses an invalid order with 422 naming the field, without calling upstream", async () => {
-    const before = ((await (await fetch(`${gw.sim.url}/_sim/stats`)).json()) as { requests: { total: number } }).requests.total;
+    const before = (
+      (await (await fetch(`${gw.sim.url}/_sim/stats`)).json()) as { requests: { total: number } }
+    ).requests.total;
     const res = await gw.call("/v1/accounts/acct-001/v2/orders", {
       method: "POST",
       token,
@@ -73,14 +105,22 @@ describe("trading through the gateway with the official SDK", () => {
     expect(res.status).toBe(422);
     expect(res.headers.get("x-paddock-source")).toBe("gateway");
     expect(((await res.json()) as { message: string }).message).toContain("limit_price");
-    const bad = await gw.call("/v1/accounts/acct-001/v2/orders", { method: "POST", token, body: "{not json" });
+    const bad = await gw.call("/v1/accounts/acct-001/v2/orders", {
+      method: "POST",
+      token,
+      body: "{not json",
+    });
     expect(bad.status).toBe(400);
-    const after = ((await (await fetch(`${gw.sim.url}/_sim/stats`)).json()) as { requests: { total: number } }).requests.total;
+    const after = (
+      (await (await fetch(`${gw.sim.url}/_sim/stats`)).json()) as { requests: { total: number } }
+    ).requests.total;
     expect(after).toBe(before);
   });
 
   it("passes Alpaca's own errors through unchanged (no gateway header)", async () => {
-    const res = await gw.call("/v1/accounts/acct-001/v2/orders/00000000-0000-0000-0000-000000000000", { token });
+    const res = await gw.call("/v1/accounts/acct-001/v2/orders/00000000-0000-0000-0000-000000000000", {
+      token,
+    });
     expect(res.status).toBe(404);
     expect(res.headers.get("x-paddock-source")).toBeNull();
     expect(((await res.json()) as { code: number }).code).toBe(40410000);
@@ -100,7 +140,9 @@ describe("trading through the gateway with the official SDK", () => {
 
   it("aggregates the portfolio over the caller's accounts", async () => {
     const orders = api(trading.OrdersApi, "acct-002");
-    await orders.postOrder({ postOrderRequest: { symbol: "SPY", qty: "3", side: "buy", type: "market", timeInForce: "day" } });
+    await orders.postOrder({
+      postOrderRequest: { symbol: "SPY", qty: "3", side: "buy", type: "market", timeInForce: "day" },
+    });
     const p = (await (await gw.call("/v1/portfolio", { token })).json()) as {
       totals: { accounts: number; accounts_failed: number; equity: string };
       positions: Array<{ symbol: string; qty: string; accounts: string[] }>;

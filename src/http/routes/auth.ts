@@ -2,7 +2,7 @@
 import formbody from "@fastify/formbody";
 import type { FastifyPluginAsync } from "fastify";
 import type { ClientCredentialsGrant } from "../../auth/client-credentials.js";
-import type { TokenIssuer } from "../../auth/issuer.js";
+import type { TokenIssuer } from "../../auth/token-issuer.js";
 
 export function authRoutes(deps: {
   issuer: TokenIssuer | undefined;

@@ -193,7 +193,7 @@ export function tradingRoutes(deps: TradingDeps): FastifyPluginAsync {
                 path: lookupPath,
                 kind: "trading",
                 priority: "order",
-                idempotent: true,
+                idempotent: false, // submitOrder owns the lookup retries
               }),
             maxRetries: deps.config.upstream.maxRetries,
             backoff: {
