@@ -119,6 +119,38 @@ describe("market-data REST: shapes", () => {
     expect(Object.keys(latestBars.body.bars as Body).sort()).toEqual(["AAPL", "MSFT"]);
   });
 
+  it("while the market is closed, latest data is the previous session's close; FAKEPACA trades around the clock", async () => {
+    const saturday = Date.parse("2025-03-08T17:00:00Z");
+    const closed: SimClock = { now: () => saturday, isOpen: () => false };
+    const r2 = createTestRouter();
+    registerMarketDataRoutes(r2, {
+      prices: createPriceEngine({ seed: 3, clock: closed }),
+      clock: closed,
+      assets: [],
+    });
+    const latest = (await r2.call("/v2/stocks/AAPL/trades/latest")).body as {
+      trade: { t: string; p: number };
+    };
+    const fridayClose = Date.parse("2025-03-07T21:00:00Z");
+    expect(Date.parse(latest.trade.t)).toBeLessThan(fridayClose);
+    expect(Date.parse(latest.trade.t)).toBeGreaterThan(fridayClose - 60_000);
+    const snap = (await r2.call("/v2/stocks/AAPL/snapshot")).body as {
+      dailyBar: { t: string; c: number };
+      prevDailyBar: { t: string };
+    };
+    expect(snap.dailyBar.t).toBe("2025-03-07T05:00:00Z");
+    expect(snap.dailyBar.c).toBe(latest.trade.p);
+    expect(snap.prevDailyBar.t).toBe("2025-03-06T05:00:00Z");
+    const fake = (await r2.call("/v2/stocks/FAKEPACA/trades?start=2025-03-08T12:00:00Z&limit=5")).body as {
+      trades: unknown[];
+    };
+    expect(fake.trades).toHaveLength(5);
+    const night = (await r2.call("/v2/stocks/AAPL/trades?start=2025-03-08T00:00:00Z")).body as {
+      trades: unknown[];
+    };
+    expect(night.trades).toEqual([]);
+  });
+
   it("a price set through setPrice shows in the latest trade", async () => {
     const engine = createPriceEngine({ seed: 3, clock });
     const r2 = createTestRouter();
