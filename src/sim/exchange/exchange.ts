@@ -290,7 +290,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     cancelPartners(a, o, now);
   }
 
-  function evaluateOrder(o: SimOrder, now: number): void {
+  function evaluateOrder(o: SimOrder, now: number, memo?: Map<string, number>): void {
     if (!OPEN_STATUSES.has(o.status) || o.status === "held") return;
     const a = account(o.accountKey);
     if (o.expiresAt !== undefined && now >= o.expiresAt && clock.forced !== true) {
@@ -304,7 +304,11 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     }
     const at =
       o.timeInForce === "cls" && clock.forced === undefined && o.executeAt !== undefined ? o.executeAt : now;
-    const price = priceOf(o.symbol, at);
+    let price: number;
+    if (memo !== undefined && at === now) {
+      price = memo.get(o.symbol) ?? priceOf(o.symbol, at);
+      memo.set(o.symbol, price);
+    } else price = priceOf(o.symbol, at);
     const canTrade = marketable(o, price);
     const oneShot =
       o.timeInForce === "ioc" ||
@@ -341,7 +345,8 @@ export function createExchange(deps: ExchangeDeps): Exchange {
 
   function evaluate(symbol?: string): void {
     const now = clock.now();
-    for (const o of [...open]) if (symbol === undefined || o.symbol === symbol) evaluateOrder(o, now);
+    const memo = new Map<string, number>(); // one price per symbol per pass
+    for (const o of [...open]) if (symbol === undefined || o.symbol === symbol) evaluateOrder(o, now, memo);
   }
 
   function cancel(keyId: string, orderId: string): SimOrder {
