@@ -11,7 +11,15 @@
  *   wildcardSymbols?, maxSymbols?, allowFeed?, authTimeoutMs? })` — one `/v2/{iex|sip|test}`
  *   connection (Alpaca's market-data stream protocol, JSON or msgpack); all connections share one
  *   tick loop per price engine that sends one batched message per tick per connection.
- * - `roundPrice(p)`, `parseTimeframe(text)`, `parseOcc(symbol)`, `isTradingAt(symbol, ms)`.
+ * - `roundPrice(p)`, `parseTimeframe(text)`, `parseOcc(symbol)`, `isTradingAt(symbol, ms)`
+ *   (whether a symbol's history has trading at an instant: NYSE regular session; FAKEPACA always).
+ *
+ * How the halves fit: REST history (trades, quotes, bars) follows the NYSE calendar; "latest"
+ * views and the streams follow the clock (`isOpen`, so a forced-open clock streams at night
+ * too, trades REST history will not list). Every trade, quote and bar — REST or stream — comes
+ * from one seeded tape (tape.ts) priced by the engine, so the two always agree. Fills can call
+ * `trackSymbol` for symbols with open orders to get `onTick` callbacks (nothing is tracked by
+ * default; the streams do not need ticks). `clearOverrides()` is what `/_sim/reset` should call.
  */
 
 export type { DataStreamDeps } from "./data-stream.js";
