@@ -11,8 +11,11 @@ export type Endpoint = "data" | "trading" | "native";
 export interface ClientSocket {
   readonly id: number;
   readonly endpoint: Endpoint;
-  /** False when the message was not queued (socket gone or client dropped as slow). */
-  send(data: string | Buffer): boolean;
+  /**
+   * False when the message was not queued (socket gone or client dropped as slow).
+   * A Buffer goes as a binary frame unless `text` is true (pre-encoded JSON shared by many clients).
+   */
+  send(data: string | Buffer, text?: boolean): boolean;
   /** Closes with a WebSocket close code and reason; destroys the socket if the close does not complete. */
   close(code: number, reason: string): void;
   readonly open: boolean;
@@ -42,7 +45,7 @@ export function createClientSocket(ws: WebSocket, options: ClientSocketOptions):
     get open() {
       return !closing && ws.readyState === OPEN;
     },
-    send(data) {
+    send(data, text) {
       if (closing || ws.readyState !== OPEN) return false;
       const size = typeof data === "string" ? Buffer.byteLength(data) : data.length;
       if (ws.bufferedAmount + size > options.maxBufferedBytes) {
@@ -50,7 +53,8 @@ export function createClientSocket(ws: WebSocket, options: ClientSocketOptions):
         client.close(1008, "slow client");
         return false;
       }
-      ws.send(data);
+      if (text === true) ws.send(data, { binary: false });
+      else ws.send(data);
       options.onSent?.();
       return true;
     },

@@ -5,6 +5,7 @@
  * exponential backoff, re-authenticates and resubscribes, and a watchdog
  * replaces a connection that stays silent past a bound while the market is open.
  */
+import { performance } from "node:perf_hooks";
 import { WebSocket } from "ws";
 import type { AccountCredentials } from "../accounts/types.js";
 import type { Logger } from "../observability/logger.js";
@@ -20,6 +21,7 @@ export interface UpstreamDataSessionDeps {
   readonly url: string;
   /** Data-account credentials to try, in order (rotated on 402/406). */
   readonly credentials: () => readonly AccountCredentials[];
+  /** `receivedAt` is `performance.now()` at the message's arrival (for the fan-out latency). */
   readonly onFrames: (frames: readonly DataFrame[], receivedAt: number) => void;
   readonly onStatus: (status: "up" | "down", reason: string) => void;
   readonly onReconnectAttempt?: () => void;
@@ -96,8 +98,8 @@ export function createUpstreamDataSession(deps: UpstreamDataSessionDeps): Upstre
     });
     ws.on("message", (data: Buffer) => {
       if (socket !== ws) return;
-      const receivedAt = deps.now();
-      lastMessageAt = receivedAt;
+      const receivedAt = performance.now();
+      lastMessageAt = deps.now();
       let message: unknown;
       try {
         message = JSON.parse(data.toString("utf8"));
