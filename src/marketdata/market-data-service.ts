@@ -233,11 +233,11 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
     const needed = envKey ? [envKey, ...loadSymbol.keys()] : [...loadSymbol.keys()];
     const ttl = config.cache.latestTtlMs;
     const t = now();
-    hot.touch(variant, symbols, t);
     // The assembled answer for this exact symbol list, kept while all its entries are valid.
     const memoKey = `${variant}|${symbols.join(",")}`;
     const memo = l1.get(memoKey);
     if (memo) {
+      hot.touch(variant, symbols, t);
       l1Hits.inc(needed.length);
       return { status: 200, body: memo, contentType: JSON_TYPE, cache: "hit" };
     }
@@ -275,10 +275,19 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
       const promises = flight.run(all, async ({ resolve, reject }) => {
         const missing = await fromL2(all, resolve);
         if (missing.length === 0) return;
-        let fetch = missing.filter((k) => k !== envKey).map((k) => loadSymbol.get(k)!);
+        const own = missing.filter((k) => k !== envKey && loading.has(k));
+        const riders = missing.filter((k) => k !== envKey && !loading.has(k));
         // Only the envelope is missing: refresh it with one symbol.
-        if (fetch.length === 0) fetch = [symbols[0]!];
-        const res = await upstream(endpoint, choice, `${req.path}?${withSymbols(req.query, fetch)}`);
+        const symbolsOf = (keys: string[]) =>
+          keys.length > 0 ? keys.map((k) => loadSymbol.get(k)!) : [symbols[0]!];
+        let fetch = symbolsOf([...own, ...riders]);
+        let res = await upstream(endpoint, choice, `${req.path}?${withSymbols(req.query, fetch)}`);
+        if (res.status >= 400 && res.status < 500 && res.status !== 429 && riders.length > 0) {
+          // A symbol riding along may be what upstream refused: ask again for this request's own.
+          for (const k of riders) reject(k, new UpstreamAnswer(res));
+          fetch = symbolsOf(own);
+          res = await upstream(endpoint, choice, `${req.path}?${withSymbols(req.query, fetch)}`);
+        }
         if (res.status !== 200) {
           for (const k of missing) reject(k, new UpstreamAnswer(res));
           return;
@@ -322,6 +331,8 @@ export function createMarketDataService(deps: MarketDataDeps): MarketDataService
       mapField,
       envKey ? values.get(envKey) : undefined,
     );
+    // Only symbols that were answered become hot (refresh ahead never carries a refused one).
+    hot.touch(variant, symbols, t);
     let validFor = Number.POSITIVE_INFINITY;
     for (const k of needed) validFor = Math.min(validFor, l1.remainingTtl(k));
     if (validFor > 0 && validFor !== Number.POSITIVE_INFINITY) l1.set(memoKey, body, validFor);

@@ -159,6 +159,31 @@ describe("market-data service", () => {
     expect(up.requests.length).toBe(3);
   });
 
+  it("a refused symbol riding along never fails another request", async () => {
+    let t = 1_000_000;
+    const { service } = setup({ now: () => t });
+    up.refuseSymbol = "BAD";
+    expect((await service.handle({ path: "/v2/stocks/snapshots", query: "symbols=AAA,BAD" })).status).toBe(
+      400,
+    );
+    t += 600; // a refused request makes nothing hot
+    expect((await service.handle({ path: "/v2/stocks/snapshots", query: "symbols=CCC" })).status).toBe(200);
+    up.refuseSymbol = undefined;
+    await service.handle({ path: "/v2/stocks/snapshots", query: "symbols=BAD" }); // now BAD is fine and hot
+    up.refuseSymbol = "BAD"; // ...until upstream refuses it again
+    t += 600;
+    const after = await service.handle({ path: "/v2/stocks/snapshots", query: "symbols=DDD" });
+    expect(after.status).toBe(200);
+    expect(json(after.body)).toEqual(await direct("/v2/stocks/snapshots", "symbols=DDD"));
+    expect(up.symbolsRequested("/v2/stocks/snapshots")).toEqual([
+      ["AAA", "BAD"],
+      ["CCC"],
+      ["BAD"],
+      ["DDD", "BAD", "CCC"],
+      ["DDD"],
+    ]);
+  });
+
   it("serves latest values for latestTtlMs only", async () => {
     let t = 1_000_000;
     const { service } = setup({ now: () => t });
