@@ -26,7 +26,9 @@ describe("paddock CLI", () => {
     expect(check.stdout[0]).toMatch(/ok: .*5 account\(s\) \(0 live\)/);
     const again = await run("init", "--dir", dir);
     expect(again.code).toBe(1);
-    expect(again.stderr).toEqual([`paddock: invalid usage: ${join(dir, "master.key")} already exists; choose an empty --dir`]);
+    expect(again.stderr).toEqual([
+      `paddock: invalid usage: ${join(dir, "master.key")} already exists; choose an empty --dir`,
+    ]);
   });
 
   it("rotates every secret to a new master key; the old key no longer decrypts", async () => {
@@ -41,12 +43,20 @@ describe("paddock CLI", () => {
     expect(await readFile(`${cfg}.bak`, "utf8")).toBe(before);
     expect((await run("config", "check", "--config", cfg)).code).toBe(0);
     // the old key alone can no longer open the file
-    await writeFile(cfg, (await readFile(cfg, "utf8")).replace("masterKeyFile: new.key", "masterKeyFile: master.key"));
+    await writeFile(
+      cfg,
+      (await readFile(cfg, "utf8")).replace("masterKeyFile: new.key", "masterKeyFile: master.key"),
+    );
     const old = await run("config", "check", "--config", cfg);
     expect(old.code).toBe(1);
-    expect(old.stderr.join("\n")).toMatch(/accounts\[0\]\.keyId: sealed with master key \w+, which is not loaded/);
+    expect(old.stderr.join("\n")).toMatch(
+      /accounts\[0\]\.keyId: sealed with master key \w+, which is not loaded/,
+    );
     // the same key twice is refused
-    await writeFile(cfg, (await readFile(cfg, "utf8")).replace("masterKeyFile: master.key", "masterKeyFile: new.key"));
+    await writeFile(
+      cfg,
+      (await readFile(cfg, "utf8")).replace("masterKeyFile: master.key", "masterKeyFile: new.key"),
+    );
     const same = await run("keys", "rotate", "--config", cfg, "--new-master-key", join(dir, "new.key"));
     expect(same.stderr).toEqual(["paddock: invalid usage: --new-master-key is the key already in use"]);
   });
@@ -83,7 +93,9 @@ describe("paddock CLI", () => {
     const env = await encryptWithConfig(join(dir, "paddock.yaml"), "PKNEWKEY\n", "acct-001");
     expect(env).toMatch(/^enc:v1:[0-9a-f]{8}:/);
     const r = await run("keys", "encrypt", "--config", join(dir, "paddock.yaml"));
-    expect(r.stderr).toEqual(["paddock: invalid usage: give exactly one of --account <id> or --field <path>"]);
+    expect(r.stderr).toEqual([
+      "paddock: invalid usage: give exactly one of --account <id> or --field <path>",
+    ]);
   });
 
   it("works as the installed binary (bin/paddock.js)", async () => {

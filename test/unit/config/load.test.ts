@@ -43,7 +43,10 @@ describe("loadConfig", () => {
     const bad = text
       .replace("port: 8080", "prot: 8080")
       .replace("mode: paper", "mode: papr")
-      .replace(/(secretKey: enc:v1:[^\n]*?)(.)(\n)/, (_m, a: string, c: string, n: string) => `${a}${c === "A" ? "B" : "A"}${n}`);
+      .replace(
+        /(secretKey: enc:v1:[^\n]*?)(.)(\n)/,
+        (_m, a: string, c: string, n: string) => `${a}${c === "A" ? "B" : "A"}${n}`,
+      );
     await writeFile(join(dir, "bad.yaml"), bad);
     const problems = await problemsOf(join(dir, "bad.yaml"));
     expect(problems).toEqual([
@@ -70,10 +73,15 @@ describe("loadConfig", () => {
     await writeFile(join(dir, "k2.key"), `${key.key.toString("base64")}\n`, { mode: 0o600 });
     const acct = (id: string) =>
       `  - id: ${id}\n    keyId: ${encryptSecret("K", id, key)}\n    secretKey: ${encryptSecret("S", id, key)}\n`;
-    await writeFile(join(dir, "fleet.yaml"), `accounts:\n${acct("f1")}${acct("f2")}  - id: f3\n    mode: nope\n`);
+    await writeFile(
+      join(dir, "fleet.yaml"),
+      `accounts:\n${acct("f1")}${acct("f2")}  - id: f3\n    mode: nope\n`,
+    );
     await writeFile(join(dir, "af.yaml"), `security:\n  masterKeyFile: k2.key\naccountsFile: fleet.yaml\n`);
     const problems = await problemsOf(join(dir, "af.yaml"));
-    expect(problems).toContain(`${join(dir, "fleet.yaml")}: accounts[2].mode: must be one of "paper", "live"`);
+    expect(problems).toContain(
+      `${join(dir, "fleet.yaml")}: accounts[2].mode: must be one of "paper", "live"`,
+    );
     await writeFile(join(dir, "fleet.yaml"), `accounts:\n${acct("f1")}${acct("f2")}`);
     const { config } = await loadConfig(join(dir, "af.yaml"), { env });
     expect(config.accounts.map((a) => [a.id, a.keyId])).toEqual([
@@ -84,10 +92,14 @@ describe("loadConfig", () => {
 
   it("applies environment overrides and validates them", async () => {
     const path = join(dir, "paddock.yaml");
-    const { config } = await loadConfig(path, { env: { PADDOCK_PORT: "9191", REDIS_URL: "redis://127.0.0.1:6379" } });
+    const { config } = await loadConfig(path, {
+      env: { PADDOCK_PORT: "9191", REDIS_URL: "redis://127.0.0.1:6379" },
+    });
     expect(config.server.port).toBe(9191);
     expect(config.cache.redisUrl).toBe("redis://127.0.0.1:6379");
-    expect(await problemsOf(path, { PADDOCK_PORT: "80a" })).toEqual(['$PADDOCK_PORT: must be a whole number (got "80a")']);
+    expect(await problemsOf(path, { PADDOCK_PORT: "80a" })).toEqual([
+      '$PADDOCK_PORT: must be a whole number (got "80a")',
+    ]);
   });
 
   it("reads the master key from $PADDOCK_MASTER_KEY and warns about a readable key file", async () => {
@@ -103,7 +115,9 @@ describe("loadConfig", () => {
 
   it("names YAML syntax errors by line and column, and missing files", async () => {
     await writeFile(join(dir, "syntax.yaml"), "server:\n  port: [1,\n");
-    expect((await problemsOf(join(dir, "syntax.yaml")))[0]).toMatch(/syntax\.yaml:\d+:\d+: YAML syntax error/);
+    expect((await problemsOf(join(dir, "syntax.yaml")))[0]).toMatch(
+      /syntax\.yaml:\d+:\d+: YAML syntax error/,
+    );
     expect((await problemsOf(join(dir, "missing.yaml")))[0]).toMatch(/missing\.yaml: no such file/);
   });
 

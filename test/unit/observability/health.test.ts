@@ -26,7 +26,10 @@ describe("health registry", () => {
     redisUp = false;
     report = await health.runAll();
     expect(report.status).toBe("degraded");
-    expect(report.components.find((c) => c.name === "redis")).toMatchObject({ status: "down", detail: "ECONNREFUSED" });
+    expect(report.components.find((c) => c.name === "redis")).toMatchObject({
+      status: "down",
+      detail: "ECONNREFUSED",
+    });
     health.register("audit", () => ({ status: "down", detail: "disk full" }));
     expect((await health.report()).status).toBe("down");
     const text = await metrics.registry.metrics();

@@ -18,7 +18,18 @@ describe("logger redaction", () => {
     const log = createLogger({ level: "trace", destination: mem.stream });
     log.debug({ account: acct }, "account loaded");
     log.debug({ accounts: config.accounts }, "fleet");
-    log.debug({ req: { headers: { authorization: `Bearer ${token}`, "apca-api-key-id": acct.keyId, "apca-api-secret-key": acct.secretKey } } }, "request");
+    log.debug(
+      {
+        req: {
+          headers: {
+            authorization: `Bearer ${token}`,
+            "apca-api-key-id": acct.keyId,
+            "apca-api-secret-key": acct.secretKey,
+          },
+        },
+      },
+      "request",
+    );
     log.debug({ headers: { authorization: `Bearer ${token}` } }, "upstream");
     log.info({ token, access_token: token, client_secret: "cs", hs256Secret: "hs" }, "issued");
     log.trace({ upstream: { secretKey: acct.secretKey, keyId: acct.keyId } }, "nested");
