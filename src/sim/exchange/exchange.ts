@@ -290,6 +290,33 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     cancelPartners(a, o, now);
   }
 
+  /**
+   * A queued (accepted) buy that opens or adds to a long position is re-checked when it is released
+   * to the market: prices may have moved while it waited. Its own reservation is given back first.
+   */
+  function affordableAtRelease(a: SimAccount, o: SimOrder, now: number): boolean {
+    if (o.side !== "buy" || (a.positions.get(o.symbol)?.qty ?? 0) < 0) return true;
+    const m = metrics(a);
+    const price = priceOf(o.symbol, now);
+    const reservedOwn = o.qty === undefined ? (o.notional ?? 0) : o.qty * (o.limitPrice ?? price);
+    const cost = o.qty === undefined ? (o.notional ?? 0) : o.qty * Math.min(o.limitPrice ?? price, price);
+    const base = m.multiplier === 4 ? m.daytradingBuyingPower : m.regtBuyingPower;
+    return cost <= base - m.reserved + reservedOwn + 1e-6;
+  }
+
+  /** Refused after acceptance (Alpaca's `rejected`): the order and its legs are done. */
+  function reject(a: SimAccount, o: SimOrder, now: number): void {
+    o.status = "rejected";
+    o.failedAt = now;
+    o.updatedAt = now;
+    settle(o);
+    emit(o, "rejected");
+    for (const id of o.legs) {
+      const leg = a.orders.get(id);
+      if (leg && OPEN_STATUSES.has(leg.status)) finish(leg, "canceled", now);
+    }
+  }
+
   function evaluateOrder(o: SimOrder, now: number, memo?: Map<string, number>): void {
     if (!OPEN_STATUSES.has(o.status) || o.status === "held") return;
     const a = account(o.accountKey);
@@ -299,6 +326,10 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     }
     if (!eligible(o, now)) return;
     if (o.status === "accepted") {
+      if (!affordableAtRelease(a, o, now)) {
+        reject(a, o, now);
+        return;
+      }
       o.status = "new";
       o.updatedAt = now;
     }

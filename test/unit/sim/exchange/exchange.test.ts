@@ -38,6 +38,22 @@ describe("order state machine", () => {
     expect(o.status).toBe("filled");
   });
 
+  it("rejects a queued buy at the open when prices moved past its buying power", () => {
+    const f = exchangeFixture({ cash: 10_000, startMs: Date.parse("2024-06-11T22:00:00Z") }); // bp 20,000
+    const o = f.order("K", { symbol: "AAPL", qty: 150, side: "buy" }); // 15,000 at $100
+    const ok = f.order("K", { symbol: "MSFT", qty: 1, side: "buy" });
+    expect(o.status).toBe("accepted");
+    f.prices.set("AAPL", 200); // now 30,000
+    f.advance(16 * HOUR); // 10:00 ET next day
+    expect(o.status).toBe("rejected");
+    expect(o.failedAt).toBeDefined();
+    expect(ok.status).toBe("filled");
+    expect(f.updates.filter((u) => u.update.order === o).map((u) => u.update.event)).toEqual([
+      "new",
+      "rejected",
+    ]);
+  });
+
   it("fills an extended-hours limit order after the close", () => {
     const f = exchangeFixture({ startMs: Date.parse("2024-06-11T21:00:00Z") }); // 17:00 ET
     const o = f.order("K", {
