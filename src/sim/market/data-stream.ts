@@ -33,7 +33,8 @@ export interface DataStreamDeps {
   readonly authenticate: (key: string, secret: string) => string | undefined;
   /** Real ms between data batches (default 100). The first connection's value wins per engine. */
   readonly tickIntervalMs?: number;
-  /** Symbols a `*` subscription covers on iex/sip (default: a few dozen large names). */
+  /** Symbols a `*` subscription covers on iex/sip (default: the asset list the REST routes were
+   * registered with, else a few dozen large names). */
   readonly wildcardSymbols?: readonly string[];
   /** Most symbols per channel and connection; unset = unlimited (error 405 beyond). */
   readonly maxSymbols?: number;
@@ -86,9 +87,10 @@ const hubs = new WeakMap<PriceEngine, StreamHub>();
 function hubFor(deps: DataStreamDeps): StreamHub {
   let hub = hubs.get(deps.prices);
   if (!hub) {
-    const wild = deps.wildcardSymbols ?? DEFAULT_WILDCARD;
+    const md = marketDataFor({ prices: deps.prices, clock: deps.clock });
+    const wild = deps.wildcardSymbols ?? (md.listed.length > 0 ? md.listed : DEFAULT_WILDCARD);
     const testWild = [ALWAYS_OPEN_SYMBOL];
-    hub = createStreamHub(marketDataFor({ prices: deps.prices, clock: deps.clock }), {
+    hub = createStreamHub(md, {
       tickIntervalMs: deps.tickIntervalMs ?? 100,
       wildcard: (feed) => (feed === "test" ? testWild : wild),
     });

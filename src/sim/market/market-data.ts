@@ -24,6 +24,8 @@ export interface MarketData {
   readonly latest: LatestView;
   /** Whether the simulator lists a symbol. */
   isKnown(symbol: string): boolean;
+  /** The listed symbols (empty when no asset list was given). */
+  readonly listed: readonly string[];
 }
 
 const contexts = new WeakMap<PriceEngine, WeakMap<SimClock, MarketData>>();
@@ -52,6 +54,7 @@ export function createMarketData(deps: MarketDataDeps): MarketData {
     bars,
     latest,
     isKnown: (symbol) => symbol === ALWAYS_OPEN_SYMBOL || listed.size === 0 || listed.has(symbol),
+    listed: [...listed],
   };
 }
 
