@@ -3,6 +3,7 @@ import { open } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
 import { Command } from "commander";
 import { parseDocument } from "yaml";
+import { hashClientSecret } from "../../auth/client-secret.js";
 import {
   getAt,
   loadConfig,
@@ -124,6 +125,16 @@ export function keysCommand(output: Output = processOutput): Command {
       const r = await rotateKeys(o.config, o.newMasterKey);
       output.out(`re-encrypted ${r.secrets} secret(s) under ${o.newMasterKey}; previous files kept as .bak`);
       output.out("keep the old master key until every instance runs with the new one, then destroy it");
+    });
+  keys
+    .command("hash-secret")
+    .description("hash the OAuth2 client secret read on stdin for auth.clients[].secretHash (scrypt)")
+    .action(async () => {
+      const secret = (await readStdin()).replace(/\r?\n$/, "");
+      if (secret.length < 16) {
+        throw new PaddockError("PADDOCK_USAGE", { detail: "a client secret must be at least 16 characters" });
+      }
+      output.out(await hashClientSecret(secret));
     });
   return keys;
 }
