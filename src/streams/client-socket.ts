@@ -48,7 +48,9 @@ export function createClientSocket(ws: WebSocket, options: ClientSocketOptions):
     send(data, text) {
       if (closing || ws.readyState !== OPEN) return false;
       const size = typeof data === "string" ? Buffer.byteLength(data) : data.length;
-      if (ws.bufferedAmount + size > options.maxBufferedBytes) {
+      // One message larger than the bound still goes to a client that has read everything.
+      const buffered = ws.bufferedAmount;
+      if (buffered > 0 && buffered + size > options.maxBufferedBytes) {
         options.onSlow(client);
         client.close(1008, "slow client");
         return false;

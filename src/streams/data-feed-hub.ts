@@ -14,6 +14,9 @@ import { encodeBatch, encodeFrame, encodeMessage, type WireCodec } from "./codec
 import { type ChannelSymbols, type DataFrame, FRAME_CHANNEL } from "./data-protocol.js";
 import { type ChannelSets, createSubscriptionIndex, isEmptyChannels } from "./subscription-index.js";
 
+/** Most frames merged into one downstream message. */
+export const MAX_MERGED_FRAMES = 1000;
+
 export interface DataSubscriber {
   readonly socket: ClientSocket;
   readonly codec: WireCodec;
@@ -55,7 +58,10 @@ export function createDataFeedHub(deps: DataFeedHubDeps): DataFeedHub {
     pending = [];
     if (batch.length === 0) return;
     const frames = batch.length === 1 ? batch[0]!.frames : batch.flatMap((b) => b.frames);
-    deliver(frames);
+    // bounded messages: a long backlog goes out in several
+    for (let i = 0; i < frames.length; i += MAX_MERGED_FRAMES) {
+      deliver(frames.length <= MAX_MERGED_FRAMES ? frames : frames.slice(i, i + MAX_MERGED_FRAMES));
+    }
     const done = deps.perfNow();
     for (const b of batch) deps.fanoutLatency?.observe({ kind: "data" }, (done - b.receivedAt) / 1000);
   };

@@ -35,16 +35,21 @@ describe("back-pressure", () => {
     // stop reading: the kernel buffers fill, then the gateway's buffer grows
     (slow.ws as unknown as { _socket: Socket })._socket.pause();
 
-    const pad = "x".repeat(8 * 1024);
-    const total = 1500; // ~12 MB: far beyond loopback socket buffers plus the 256 KiB bound
+    const pad = "x".repeat(2 * 1024);
+    const total = 6000; // ~12 MB: far beyond loopback socket buffers plus the 256 KiB bound
     for (let i = 0; i < total; i++) {
       fake.emit("iex", [{ T: "t", S: "AAPL", i, p: 1, s: 1, t: "2026-11-25T15:00:00Z", pad }]);
-      if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+      // a steady upstream (bursts of 20 messages) that a reading client keeps up with
+      if (i % 20 === 19) await new Promise((r) => setImmediate(r));
     }
     // messages that reach the gateway in one turn may be merged: count frames, not messages
     const ids = () =>
       (fast.messages.filter(hasFrame((f) => f.T === "t")) as { i: number }[][]).flat().map((f) => f.i);
-    await until(() => ids().length === total, 20_000);
+    await until(() => ids().length === total, 20_000).catch((e: unknown) => {
+      throw new Error(
+        `${String(e)}: fast got ${ids().length}, clients ${gw.service.stats().clients}, msgs ${fast.messages.length}`,
+      );
+    });
     expect(ids()).toEqual(Array.from({ length: total }, (_, i) => i));
 
     await until(() => gw.service.stats().clients === 1, 5000);
