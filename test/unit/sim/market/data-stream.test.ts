@@ -246,14 +246,16 @@ describe("market-data stream data", () => {
 
   it("at the opening bell: a status frame, and no trades or bars from before 09:30", async () => {
     const start = Date.parse("2025-03-04T14:29:40Z"); // 09:29:40 New York
-    const real0 = Date.now();
-    const clock: SimClock = {
-      now: () => start + (Date.now() - real0) * 60,
-      isOpen: (at?: number) => isRegularSessionOpen(at ?? start + (Date.now() - real0) * 60),
-    };
+    // Time stands still until the subscription is acknowledged, then runs 60× (so a slow machine
+    // cannot let the opening bell pass before the client is listening).
+    let real0: number | undefined;
+    const simNow = (): number => (real0 === undefined ? start : start + (Date.now() - real0) * 60);
+    const clock: SimClock = { now: simNow, isOpen: (at?: number) => isRegularSessionOpen(at ?? simNow()) };
     const { authed } = await setup({ clock });
     const c = await authed("K12");
     c.send({ action: "subscribe", trades: ["AAPL", "MSFT"], bars: ["AAPL"], statuses: ["AAPL"] });
+    await c.waitFor((f) => f.T === "subscription");
+    real0 = Date.now();
     const bar = await c.waitFor((f) => f.T === "b", 8000);
     expect(bar.t).toBe("2025-03-04T14:30:00Z");
     const status = await c.waitFor((f) => f.T === "s");
