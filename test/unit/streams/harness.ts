@@ -11,8 +11,10 @@ import { Registry } from "prom-client";
 import { request as undiciRequest } from "undici";
 import type { Account, Fleet, UpstreamRequest } from "../../../src/accounts/types.js";
 import type { Principal, Scope } from "../../../src/auth/types.js";
+import { createVerifier } from "../../../src/auth/verifier.js";
 import type { Config } from "../../../src/config/schema.js";
 import { isPaddockError, PaddockError } from "../../../src/errors.js";
+import { createAuthenticator } from "../../../src/http/authenticator.js";
 import type { Authenticator, RouteDeps } from "../../../src/http/route-deps.js";
 import { type StreamRouteDeps, streamRoutes } from "../../../src/http/routes/streams.js";
 import { createHealthRegistry } from "../../../src/observability/health.js";
@@ -29,6 +31,8 @@ export interface HarnessOptions {
   readonly redisKeyPrefix?: string;
   readonly audit?: AuditAppender;
   readonly tuning?: StreamRouteDeps["streamTuning"];
+  /** Use the gateway's real JWT verifier and authenticator (HS256 with this secret). */
+  readonly hs256Secret?: string;
 }
 
 export interface Harness {
@@ -104,6 +108,21 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       return check(token, need);
     },
   };
+  const realAuth = opts.hs256Secret
+    ? createAuthenticator(
+        await createVerifier({
+          algorithms: ["HS256"],
+          clockSkewSeconds: 0,
+          maxLifetimeSeconds: 86_400,
+          maxTokenBytes: 8192,
+          publicKeyFiles: [],
+          jwksRefreshSeconds: 600,
+          hs256Secret: opts.hs256Secret,
+          cacheMaxEntries: 100,
+        }),
+        fleet,
+      )
+    : undefined;
   const registry = new Registry();
   const streams: Config["streams"] = {
     maxClients: 500,
@@ -121,7 +140,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const deps: RouteDeps = {
     config,
     fleet,
-    auth,
+    auth: realAuth ?? auth,
     logger: silentLogger(),
     metrics: { registry } as unknown as Metrics, // the plugin only uses the registry
     health: createHealthRegistry({ intervalMs: 60_000 }),
