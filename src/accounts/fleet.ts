@@ -207,6 +207,15 @@ export function createFleet(initial: Config, deps: FleetDeps): ManagedFleet {
   for (const cfg of config.accounts) entries.set(cfg.id, build(cfg));
   deps.metrics.accounts.set(entries.size);
 
+  // paddock_budget_remaining is read from the budgets at scrape time, so it is never stale
+  const stopCollect = deps.metrics.onCollect(() => {
+    deps.metrics.budgetRemaining.reset(); // drops accounts removed by a reload
+    for (const e of entries.values()) {
+      const b = e.budget.snapshot();
+      if (b.limit > 0) deps.metrics.budgetRemaining.set({ account: e.cfg.id }, b.remaining);
+    }
+  });
+
   const dataIds = (): Set<string> | undefined =>
     config.marketData.accounts.length > 0 ? new Set(config.marketData.accounts) : undefined;
 
@@ -256,6 +265,7 @@ export function createFleet(initial: Config, deps: FleetDeps): ManagedFleet {
       return change;
     },
     async close() {
+      stopCollect();
       for (const e of entries.values()) e.budget.close();
       entries.clear();
     },

@@ -16,12 +16,15 @@ export interface Metrics {
   readonly clockSkew: Gauge;
   readonly auditRecords: Counter<"outcome">;
   readonly accounts: Gauge;
+  /** Runs `fn` just before each scrape (to set gauges from live state); returns its removal. */
+  onCollect(fn: () => void): () => void;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "paddock_" });
   const registers = [registry];
+  const collectors = new Set<() => void>();
   return {
     registry,
     componentUp: new Gauge({
@@ -58,9 +61,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     budgetRemaining: new Gauge({
       name: "paddock_budget_remaining",
-      help: "Upstream requests left in the account's current window",
+      help: "Upstream requests left in the account's budget over the last minute (this instance's view)",
       labelNames: ["account"],
       registers,
+      collect() {
+        for (const fn of collectors) fn();
+      },
     }),
     breakerState: new Gauge({
       name: "paddock_breaker_state",
@@ -80,5 +86,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       registers,
     }),
     accounts: new Gauge({ name: "paddock_accounts", help: "Accounts configured", registers }),
+    onCollect(fn) {
+      collectors.add(fn);
+      return () => void collectors.delete(fn);
+    },
   };
 }
