@@ -24,6 +24,11 @@ export interface CoordinatorStatus {
 export interface StreamCoordinator {
   setDataDemand(feed: string, union: ChannelSets): void;
   setTradingDemand(accountId: string, wanted: boolean): void;
+  /**
+   * The fleet changed an account's keys (or removed it): reopen the upstream sessions this
+   * instance owns that use it, so they authenticate with the current keys (or stop).
+   */
+  refreshAccount(accountId: string, dataAccount: boolean): void;
   status(): CoordinatorStatus;
   close(): Promise<void>;
 }

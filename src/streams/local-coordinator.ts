@@ -73,6 +73,16 @@ export function createLocalCoordinator(deps: LocalCoordinatorDeps): StreamCoordi
       }, deps.graceMs);
       entry.closeTimer.unref();
     },
+    refreshAccount(accountId, dataAccount) {
+      if (dataAccount) for (const session of data.values()) session.reconnect(`keys of ${accountId} changed`);
+      const entry = trading.get(accountId);
+      if (!entry) return;
+      entry.session.close();
+      trading.delete(accountId);
+      up.delete(`trading:${accountId}`);
+      if (!entry.closeTimer) this.setTradingDemand(accountId, true);
+      else clearTimeout(entry.closeTimer);
+    },
     status: () => ({
       owned: [...[...data.keys()].map((f) => `data:${f}`), ...[...trading.keys()].map((a) => `trading:${a}`)],
       up: [...up],

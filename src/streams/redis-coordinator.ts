@@ -289,6 +289,15 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
     setTradingDemand(accountId, wanted) {
       enqueue(`trading:${accountId}`, wanted ? "1" : undefined);
     },
+    refreshAccount(accountId, dataAccount) {
+      for (const [r, o] of owned) {
+        if (o.kind === "data" && dataAccount) o.session.reconnect(`keys of ${accountId} changed`);
+        if (o.kind === "trading" && o.accountId === accountId) {
+          stopOwning(r, "account keys changed");
+          becomeOwner(r); // still holds the lease; reopens with the current keys (or releases it)
+        }
+      }
+    },
     status: () => ({ owned: [...owned.keys()], up: [...up] }),
     async close() {
       closed = true;

@@ -139,6 +139,15 @@ export async function createStreamService(deps: StreamServiceDeps): Promise<Stre
     perfNow,
   });
 
+  const stopFleetWatch = deps.fleet.onChange(({ removed, rekeyed }) => {
+    const dataIds = new Set(deps.fleet.dataAccounts().map((a) => a.id));
+    for (const id of [...removed, ...rekeyed]) {
+      log.info({ account: id }, "fleet changed: reopening the upstream streams that use this account");
+      coordinator.refreshAccount(id, dataIds.has(id) || removed.includes(id));
+    }
+    for (const id of removed) tradingHub.status(id, "down", "account removed from the fleet");
+  });
+
   const hubFor = (feed: string): DataFeedHub => {
     let hub = hubs.get(feed);
     if (!hub) {
@@ -241,6 +250,7 @@ export async function createStreamService(deps: StreamServiceDeps): Promise<Stre
       };
     },
     async close() {
+      stopFleetWatch();
       for (const s of sockets) s.close(1001, "gateway shutting down");
       await coordinator.close();
       await sinks.close();

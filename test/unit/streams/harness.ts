@@ -41,6 +41,7 @@ export interface Harness {
   readonly app: FastifyInstance;
   readonly service: StreamService;
   readonly registry: Registry;
+  readonly fleet: FakeFleet;
   /** Registers a token for a principal. */
   token(p: { scopes: Scope[]; accounts: "*" | string[]; ttlSeconds?: number }): string;
   close(): Promise<void>;
@@ -48,10 +49,18 @@ export interface Harness {
 
 let tokenCounter = 0;
 
-export function fakeFleet(upstreamUrl: string, n: number): Fleet {
+export interface FakeFleet extends Fleet {
+  /** Changes an account's key id and tells the listeners, as a config reload would. */
+  rekey(id: string, keyId: string): void;
+}
+
+export function fakeFleet(upstreamUrl: string, n: number): FakeFleet {
+  const listeners = new Set<(c: { added: string[]; removed: string[]; rekeyed: string[] }) => void>();
+  const keys = new Map<string, string>();
   const accounts: Account[] = Array.from({ length: n }, (_, i) => {
     const id = `acct-${i + 1}`;
-    const keyId = `KEY-${i + 1}`;
+    keys.set(id, `KEY-${i + 1}`);
+    const keyId = () => keys.get(id)!;
     return {
       id,
       mode: "paper",
@@ -60,7 +69,7 @@ export function fakeFleet(upstreamUrl: string, n: number): Fleet {
       limits: { pdtCheck: false },
       tradingUrl: upstreamUrl,
       streamUrl: `${upstreamUrl.replace(/^http/, "ws")}/stream`,
-      credentials: () => ({ keyId, secretKey: `secret-${i + 1}` }),
+      credentials: () => ({ keyId: keyId(), secretKey: `secret-${i + 1}` }),
       status: () => ({
         budget: { limit: 200, remaining: 200, resetAt: 0, queued: 0 },
         breaker: "closed",
@@ -69,7 +78,7 @@ export function fakeFleet(upstreamUrl: string, n: number): Fleet {
       async request(req: UpstreamRequest) {
         const res = await undiciRequest(`${upstreamUrl}${req.path}`, {
           method: req.method,
-          headers: { "apca-api-key-id": keyId, "apca-api-secret-key": `secret-${i + 1}` },
+          headers: { "apca-api-key-id": keyId(), "apca-api-secret-key": `secret-${i + 1}` },
         });
         const body = Buffer.from(await res.body.arrayBuffer());
         return { status: res.statusCode, headers: res.headers, body };
@@ -80,7 +89,14 @@ export function fakeFleet(upstreamUrl: string, n: number): Fleet {
     get: (id) => accounts.find((a) => a.id === id),
     list: () => accounts,
     dataAccounts: () => accounts,
-    onChange: () => () => undefined,
+    onChange: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    rekey(id, keyId) {
+      keys.set(id, keyId);
+      for (const l of listeners) l({ added: [], removed: [], rekeyed: [id] });
+    },
   };
 }
 
@@ -171,6 +187,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     app,
     service: service!,
     registry,
+    fleet,
     token(p) {
       const token = `tok-${++tokenCounter}`;
       const now = Math.floor(Date.now() / 1000);

@@ -144,3 +144,19 @@ describe("trade updates", () => {
     c.close();
   });
 });
+
+describe("fleet reloads", () => {
+  it("reopens an account's upstream trading stream with its new keys", async () => {
+    const c = await nativeClient(gw.token({ scopes: ["read"], accounts: ["acct-1"] }));
+    await until(() => fake.listening("KEY-1") === 1);
+    gw.fleet.rekey("acct-1", "KEY-1-NEW");
+    await until(() => fake.listening("KEY-1-NEW") === 1 && fake.tradingConns("KEY-1").length === 0, 5000);
+    fake.emitTrade("KEY-1-NEW", { event: "new", order: order("n", "new", "0", "2026-11-25T16:00:00Z") });
+    await until(() => updatesOf(c).some((u) => u.data?.order.id === "n"), 5000);
+    expect(updatesOf(c).find((u) => u.data?.order.id === "n")).toMatchObject({
+      account_id: "acct-1",
+      seq: 1,
+    });
+    c.close();
+  });
+});
