@@ -27,6 +27,8 @@ import { adminRoutes } from "./http/routes/admin.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { fleetRoutes } from "./http/routes/fleet.js";
 import { healthRoutes } from "./http/routes/health.js";
+import { marketDataRoutes } from "./http/routes/market-data.js";
+import { streamRoutes } from "./http/routes/streams.js";
 import { tradingRoutes } from "./http/routes/trading.js";
 import { createHealthRegistry, type HealthRegistry } from "./observability/health.js";
 import type { Logger } from "./observability/logger.js";
@@ -119,6 +121,14 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     });
     redis.on("error", (err) => logger.debug({ err: err.message }, "redis error"));
     const r = redis;
+    // Give Redis a moment to connect so start-up subscriptions find it; run degraded if it does not come.
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 2000);
+      r.once("ready", () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
     health.register(
       "redis",
       async () => {
@@ -259,6 +269,8 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   await app.register(fleetRoutes(routeDeps));
   await app.register(adminRoutes({ ...routeDeps, reload, setHalted, audit }));
   await app.register(tradingRoutes({ ...routeDeps, ledger, audit, isHalted: () => globalHalt }));
+  await app.register(marketDataRoutes(routeDeps));
+  await app.register(streamRoutes({ ...routeDeps, audit }));
 
   health.start();
   let closed = false;

@@ -70,7 +70,7 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
   const { redis, prefix: P, instanceId: me } = deps;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: "stream-coordinator", instance: me });
-  const sub = redis.duplicate();
+  const sub = redis.duplicate({ enableOfflineQueue: true }); // subscriptions queue until connected, even when the main client refuses to
   const localDemand = new Map<string, string>();
   const owned = new Map<string, Owned>();
   const subscribed = new Set<string>();
