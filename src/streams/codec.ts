@@ -32,9 +32,9 @@ addExtension({
     if (buffer.length === 8) {
       const hi = buffer.readUInt32BE(0);
       const seconds = (hi & 0x3) * 2 ** 32 + buffer.readUInt32BE(4);
-      return new Date(seconds * 1000 + Math.floor((hi >>> 2) / 1e6));
+      return new Date(seconds * 1000 + (hi >>> 2) / 1e6);
     }
-    return new Date(Number(buffer.readBigInt64BE(4)) * 1000 + Math.floor(buffer.readUInt32BE(0) / 1e6));
+    return new Date(Number(buffer.readBigInt64BE(4)) * 1000 + buffer.readUInt32BE(0) / 1e6);
   },
 });
 
