@@ -6,6 +6,7 @@
  * the upstream trading stream was down delivered once after the reconnect.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { TICKERS } from "../../src/sim/assets/ticker-list.js";
 import { type SimHandle, simFetch, startTestSim } from "../helpers/start-sim.js";
 import { type Harness, startHarness } from "../unit/streams/harness.js";
 import { connectClient, hasFrame, type TestClient, until } from "../unit/streams/ws-client.js";
@@ -23,6 +24,7 @@ beforeEach(async () => {
   gw = await startHarness({
     upstreamUrl: sim.url,
     accounts: 2,
+    streams: { maxClients: 600 },
     tuning: { backoff: { baseMs: 400, maxMs: 2000 } },
   });
 });
@@ -62,6 +64,51 @@ describe("streams against the simulator", () => {
     expect(Object.values(after.streams).reduce((n, byFeed) => n + (byFeed.test ?? 0), 0)).toBe(1);
     for (const c of clients) c.close();
   });
+
+  it("500 clients subscribed to 100 symbols each all receive data over one upstream connection", async () => {
+    await simFetch(sim, "POST", "/_sim/clock", { body: { open: true } });
+    const universe = TICKERS.split("\n")
+      .map((line) => line.split("|")[0]!.trim())
+      .filter((t) => /^[A-Z]+$/.test(t))
+      .slice(0, 150);
+    expect(universe).toHaveLength(150);
+    const token = gw.token({ scopes: ["data"], accounts: "*" });
+    const clients: TestClient[] = [];
+    for (let i = 0; i < 500; i++) {
+      clients.push(await connectClient(`${gw.wsUrl}/v1/data/stream/v2/iex`, { token, msgpack: i % 2 === 0 }));
+    }
+    const mine = (i: number) => universe.slice(i % 50, (i % 50) + 100);
+    await Promise.all(
+      clients.map(async (c, i) => {
+        c.send({ action: "subscribe", trades: mine(i), quotes: mine(i) });
+        await c.waitFor(
+          hasFrame((f) => f.T === "subscription"),
+          20_000,
+        );
+      }),
+    );
+    // every client gets data, and only for its own symbols
+    await Promise.all(
+      clients.map((c, i) => {
+        const own = new Set(mine(i));
+        return c.waitFor(
+          hasFrame((f) => (f.T === "t" || f.T === "q") && own.has(String(f.S))),
+          30_000,
+        );
+      }),
+    );
+    for (const [i, c] of clients.entries()) {
+      const own = new Set(mine(i));
+      const foreign = (c.messages as { T: string; S?: string }[][])
+        .filter(Array.isArray)
+        .flat()
+        .filter((f) => (f.T === "t" || f.T === "q") && !own.has(String(f.S)));
+      expect(foreign).toEqual([]);
+    }
+    const s = await stats();
+    expect(Object.values(s.streams).reduce((n, byFeed) => n + (byFeed.iex ?? 0), 0)).toBe(1);
+    for (const c of clients) c.close();
+  }, 120_000);
 
   it("an order filled while the upstream trading stream was down reaches the native client once", async () => {
     await simFetch(sim, "POST", "/_sim/clock", { body: { open: true } });
