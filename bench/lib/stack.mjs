@@ -1,0 +1,151 @@
+/**
+ * The pieces a scenario starts: the simulator, a gateway configuration, the gateway, the bare
+ * proxy, and a JWT. All of them through the `paddock` CLI (bin/paddock.js), like a user would.
+ * Every process is registered on `ctx.processes` so the runner stops it after the scenario.
+ */
+import { execFile } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { parse, stringify } from "yaml";
+import { answers, startNode } from "./processes.mjs";
+
+const run = promisify(execFile);
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const PADDOCK = join(ROOT, "bin/paddock.js");
+const BARE_PROXY = join(ROOT, "bench/bare-proxy.mjs");
+
+/** A port free right now on 127.0.0.1 (the kernel's pick). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** `paddock sim --rate-limit 0` (its per-key limit off) in its own process. */
+export async function startSim(ctx, { name = "sim", seed = 1 } = {}) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = await startNode({
+    name,
+    args: [PADDOCK, "sim", "--port", String(port), "--rate-limit", "0", "--seed", String(seed)],
+    logFile: join(ctx.outDir, `${name}.log`),
+    ready: () => answers(`${url}/v2/clock`),
+  });
+  ctx.processes.push(proc);
+  return { url, proc };
+}
+
+/** Account ids as `paddock init` names them. */
+export const accountIds = (n) =>
+  Array.from({ length: n }, (_, i) => `acct-${String(i + 1).padStart(3, "0")}`);
+
+/** Alpaca key pairs for the direct and bare-proxy baselines (the simulator accepts any pair). */
+export function benchKeys(ids) {
+  return Object.fromEntries(
+    ids.map((id) => [id, { keyId: `PKBENCH${id.replace(/\D/g, "")}`, secretKey: `bench-secret-${id}` }]),
+  );
+}
+
+/**
+ * `paddock init` and then the benchmark's edits to paddock.yaml: the gateway's per-account budget
+ * raised (still enforced, never reached), info logs, the audit durability, pools preconnected.
+ */
+export async function gatewayConfig(
+  ctx,
+  { name, accounts, upstream, durability = "batched", rateLimitPerMinute = 1_000_000_000, preconnect = true },
+) {
+  const dir = join(ctx.outDir, name);
+  await run(process.execPath, [
+    PADDOCK,
+    "init",
+    "--dir",
+    dir,
+    "--accounts",
+    String(accounts),
+    "--upstream",
+    upstream,
+  ]);
+  const configPath = join(dir, "paddock.yaml");
+  const doc = parse(await readFile(configPath, "utf8"));
+  doc.upstream = { ...doc.upstream, rateLimitPerMinute, preconnect };
+  doc.logging = { level: "info" };
+  doc.audit = { ...doc.audit, durability };
+  await writeFile(configPath, stringify(doc, { lineWidth: 0 }), { mode: 0o600 });
+  return { dir, configPath, ids: accountIds(accounts) };
+}
+
+/** `paddock token issue` for every account with read, trade and data scopes. */
+export async function issueToken(configPath) {
+  const { stdout } = await run(process.execPath, [
+    PADDOCK,
+    "token",
+    "issue",
+    "--config",
+    configPath,
+    "--sub",
+    "bench",
+    "--accounts",
+    "*",
+    "--scopes",
+    "read trade data",
+    "--ttl",
+    "2h",
+  ]);
+  return stdout.trim();
+}
+
+/** `paddock serve` in its own process (logs to a file); ready when /readyz says 200. */
+export async function startGateway(ctx, { name = "gateway", configPath, nodeArgs = [], timeoutMs, onPoll }) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = await startNode({
+    name,
+    nodeArgs,
+    args: [PADDOCK, "serve", "--config", configPath, "--port", String(port)],
+    logFile: join(ctx.outDir, `${name}.log`),
+    ready: () => answers(`${url}/readyz`, { exact: true }),
+    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(onPoll ? { onPoll } : {}),
+  });
+  ctx.processes.push(proc);
+  return { url, proc };
+}
+
+/** bench/bare-proxy.mjs in its own process, with the baseline key pairs of `ids`. */
+export async function startBareProxy(ctx, { upstream, ids, connections = 200, name = "bare-proxy" }) {
+  const keysFile = join(ctx.outDir, `${name}-keys.json`);
+  await writeFile(keysFile, JSON.stringify(benchKeys(ids)));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = await startNode({
+    name,
+    args: [
+      BARE_PROXY,
+      "--upstream",
+      upstream,
+      "--keys",
+      keysFile,
+      "--port",
+      String(port),
+      "--connections",
+      String(connections),
+    ],
+    logFile: join(ctx.outDir, `${name}.log`),
+    ready: () => answers(`${url}/livez`),
+  });
+  ctx.processes.push(proc);
+  return { url, proc };
+}
+
+export async function ensureDir(dir) {
+  await mkdir(dir, { recursive: true });
+  return dir;
+}

@@ -1,0 +1,97 @@
+/**
+ * Load generator, run in its own process (forked by bench/lib/load.mjs) so that it never shares
+ * an event loop with a measured server. Receives one spec over IPC, answers with the result.
+ *
+ * Spec: { url, connections, durationS, warmupS, overallRate?, templates: [{method, path, headers, body?}] }
+ * Templates are used round-robin across all connections; "{{seq}}" in a path or body becomes a
+ * run-wide counter (distinct client_order_ids). Latencies are recorded by this worker from
+ * autocannon's `response` events in fractional milliseconds (autocannon's own histogram keeps
+ * whole milliseconds, too coarse for a 2 ms target); only 2xx responses are recorded.
+ */
+import autocannon from "autocannon";
+
+function run(spec, durationS, record) {
+  let seq = 0;
+  let next = 0;
+  const runId = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  const templates = spec.templates;
+  const requests = [
+    {
+      setupRequest(req) {
+        const t = templates[next++ % templates.length];
+        seq++;
+        const fill = (s) => s.replaceAll("{{seq}}", `${runId}-${seq}`);
+        req.method = t.method;
+        req.path = fill(t.path);
+        req.headers = t.headers;
+        if (t.body !== undefined) req.body = fill(t.body);
+        else delete req.body;
+        return req;
+      },
+    },
+  ];
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: spec.url,
+        connections: spec.connections,
+        duration: durationS,
+        requests,
+        timeout: 30,
+        ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+    instance.on("response", (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode >= 200 && statusCode < 300) record(responseTime);
+    });
+  });
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, i)];
+}
+
+async function measure(spec) {
+  if (spec.warmupS > 0) await run(spec, spec.warmupS, () => {});
+  process.send({ type: "started" });
+  const latencies = [];
+  const startedAt = performance.now();
+  const result = await run(spec, spec.durationS, (ms) => latencies.push(ms));
+  const elapsedS = (performance.now() - startedAt) / 1000;
+  const sorted = Float64Array.from(latencies).sort();
+  const sum = latencies.reduce((a, b) => a + b, 0);
+  return {
+    requests: result.requests.total,
+    ok: latencies.length,
+    rps: latencies.length / elapsedS,
+    elapsedS,
+    latencyMs: {
+      p50: percentile(sorted, 50),
+      p90: percentile(sorted, 90),
+      p95: percentile(sorted, 95),
+      p99: percentile(sorted, 99),
+      max: sorted.length ? sorted[sorted.length - 1] : Number.NaN,
+      mean: latencies.length ? sum / latencies.length : Number.NaN,
+    },
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes: result.statusCodeStats,
+  };
+}
+
+process.once("message", (spec) => {
+  measure(spec).then(
+    (result) => {
+      process.send({ type: "result", result }, () => process.exit(0));
+    },
+    (err) => {
+      process.send({ type: "error", message: err instanceof Error ? err.message : String(err) }, () =>
+        process.exit(1),
+      );
+    },
+  );
+});
