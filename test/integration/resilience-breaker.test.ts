@@ -140,6 +140,9 @@ describe("circuit breaker through the gateway", () => {
     // relative, not absolute: refusing locally beats waiting for a failing upstream by far
     expect(median(fast)).toBeLessThan(median(upstreamFailures) / 2);
 
+    const baseline: number[] = [];
+    for (let i = 0; i < 20; i++) baseline.push((await timed(() => fetch(`${gw.url}/livez`))).ms);
+
     const recoveryMs = await waitClosed();
     expect(recoveryMs).toBeLessThan(HALF_OPEN_AFTER_MS + 2000);
     expect((await accountView("acct-001")).breaker).toBe("closed");
@@ -149,6 +152,7 @@ describe("circuit breaker through the gateway", () => {
     console.log(
       `[resilience-breaker] failing_upstream_p50_ms=${median(upstreamFailures).toFixed(1)} ` +
         `open_fail_fast_p50_ms=${median(fast).toFixed(2)} open_fail_fast_max_ms=${Math.max(...fast).toFixed(2)} ` +
+        `livez_p50_ms=${median(baseline).toFixed(2)} ` +
         `recovery_after_faults_cleared_ms=${recoveryMs.toFixed(0)} (half-open after ${HALF_OPEN_AFTER_MS} ms)`,
     );
   }, 30_000);

@@ -12,7 +12,7 @@
  * Needs `npm run build` first (the npm test script builds before vitest).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -32,10 +32,23 @@ const BUILT = join(ROOT, "dist/cli/main.js");
 if (!existsSync(BUILT)) {
   throw new Error(`${BUILT} is missing: run \`npm run build\` before this test (npm test does it for you)`);
 }
+{
+  // a stale build runs old code in the processes: say so loudly (not fatal: editing any file makes it "stale")
+  const builtAt = statSync(BUILT).mtimeMs;
+  const newer = (readdirSync(join(ROOT, "src"), { recursive: true }) as string[]).filter(
+    (f) => f.endsWith(".ts") && statSync(join(ROOT, "src", f)).mtimeMs > builtAt,
+  );
+  if (newer.length > 0) {
+    console.warn(
+      `[resilience-processes] dist/ is older than ${newer.length} file(s) in src/ (e.g. src/${newer[0]}): ` +
+        "the gateway processes run the last build; run `npm run build` if a failure looks odd",
+    );
+  }
+}
 
 const SIM_LIMIT = 200;
-const RUN_MS = 12_000;
-const REDIS_STOP_AT_MS = 6_000;
+const RUN_MS = 10_000;
+const REDIS_STOP_AT_MS = 5_000;
 const LOOPS_PER_PROCESS = 12;
 
 interface SimStats {
