@@ -1,7 +1,7 @@
 /** `paddock token issue`: prints one signed JWT on stdout and nothing else. */
 import { Command } from "commander";
 import { authOptionsOf } from "../../app.js";
-import { createTokenIssuer } from "../../auth/issuer.js";
+import { createTokenIssuer } from "../../auth/token-issuer.js";
 import { isScope, type Scope } from "../../auth/types.js";
 import { loadConfig } from "../../config/load.js";
 import { PaddockError } from "../../errors.js";
