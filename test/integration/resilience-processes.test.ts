@@ -210,6 +210,7 @@ describe("three gateway processes sharing one Redis", () => {
 
     const started = Date.now();
     let redisStoppedAt = Number.POSITIVE_INFINITY;
+    let loopsDone = false;
     const outcomes = gateways.map(() => ({
       ok: 0,
       okAfterRedisStop: 0,
@@ -234,7 +235,7 @@ describe("three gateway processes sharing one Redis", () => {
       }
     };
     const sampler = (async () => {
-      while (Date.now() - started < RUN_MS + 2500) {
+      while (!loopsDone) {
         samples.push({ at: Date.now(), count: (await simStats(sim)).requests.byKey[keyId] ?? 0 });
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -268,10 +269,12 @@ describe("three gateway processes sharing one Redis", () => {
     })();
     const loops = gateways.flatMap((_, g) => Array.from({ length: LOOPS_PER_PROCESS }, () => loop(g)));
     const [degradedAfter] = await Promise.all([outage, ...loops]);
+    loopsDone = true;
     await sampler;
 
     const stats = await simStats(sim);
     const upstream = stats.requests.byKey[keyId] ?? 0;
+    samples.push({ at: Date.now(), count: upstream });
     // the rolling-minute count from the samples (the whole run fits in one minute, so it is the total)
     let worstMinute = 0;
     for (let i = 0, j = 0; i < samples.length; i++) {
@@ -294,8 +297,26 @@ describe("three gateway processes sharing one Redis", () => {
       expect(o.okAfterRedisStop).toBeGreaterThan(0); // requests keep flowing without Redis
     }
     expect(logs).toMatch(/budget store \(Redis\) unreachable/);
+    // orders fail closed while the ledger (Redis) is gone: refused, never sent
+    const postsBefore = stats.requests.byPath["POST /v2/orders"] ?? 0;
+    const order = await fetch(`${gateways[0]!.url}/v1/accounts/acct-001/v2/orders`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        symbol: "AAPL",
+        qty: "1",
+        side: "buy",
+        type: "limit",
+        limit_price: "1.00",
+        time_in_force: "gtc",
+      }),
+    });
+    expect(order.status).toBe(503);
+    expect(order.headers.get("x-paddock-source")).toBe("gateway");
+    expect(((await order.json()) as { message: string }).message).toMatch(/ledger unavailable/);
+    expect((await simStats(sim)).requests.byPath["POST /v2/orders"] ?? 0).toBe(postsBefore);
     expect(logs).not.toMatch(/secretKey|APCA-API-SECRET/i);
-    await Promise.all(gateways.map((g) => g.stop()));
+    await Promise.all(gateways.map((g) => g.kill())); // graceful drain is not under test here
   }, 45_000);
 });
 
