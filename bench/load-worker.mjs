@@ -3,12 +3,73 @@
  * an event loop with a measured server. Receives one spec over IPC, answers with the result.
  *
  * Spec: { url, connections, durationS, warmupS, overallRate?, templates: [{method, path, headers, body?}] }
+ * Without overallRate: autocannon, closed loop (each connection sends its next request when the
+ * last one answers). With it: runPaced() below, open loop at an even rate.
  * Templates are used round-robin across all connections; "{{seq}}" in a path or body becomes a
  * run-wide counter (distinct client_order_ids). Latencies are recorded by this worker from
  * autocannon's `response` events in fractional milliseconds (autocannon's own histogram keeps
  * whole milliseconds, too coarse for a 2 ms target); only 2xx responses are recorded.
  */
 import autocannon from "autocannon";
+import { Pool } from "undici";
+
+/**
+ * Open-loop paced load: requests start at evenly spaced times (1 / overallRate apart) over a pool
+ * of `connections`, and each latency counts from its scheduled start (no coordinated omission).
+ * Used instead of autocannon's `overallRate`, which lets every connection send its whole quota at
+ * the start of each second: bursts that measure queueing, not what one request pays.
+ */
+async function runPaced(spec, durationS, record) {
+  const pool = new Pool(spec.url, { connections: spec.connections, pipelining: 1 });
+  const runId = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  const interval = 1000 / spec.overallRate;
+  const total = Math.max(1, Math.round(spec.overallRate * durationS));
+  const statusCodes = {};
+  const inflight = new Set();
+  let sent = 0;
+  let done = 0;
+  let non2xx = 0;
+  let errors = 0;
+  const fire = (scheduledAt) => {
+    const t = spec.templates[sent % spec.templates.length];
+    const fill = (s) => s.replaceAll("{{seq}}", `${runId}-${sent}`);
+    const p = pool
+      .request({
+        method: t.method,
+        path: fill(t.path),
+        headers: t.headers,
+        body: t.body ? fill(t.body) : null,
+      })
+      .then(async (res) => {
+        await res.body.dump();
+        done++;
+        statusCodes[res.statusCode] = { count: (statusCodes[res.statusCode]?.count ?? 0) + 1 };
+        if (res.statusCode >= 200 && res.statusCode < 300) record(performance.now() - scheduledAt);
+        else non2xx++;
+      })
+      .catch(() => {
+        errors++;
+      })
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
+  const start = performance.now();
+  await new Promise((resolve) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor((performance.now() - start) / interval) + 1);
+      while (sent < due) {
+        fire(start + sent * interval);
+        sent++;
+      }
+      if (sent >= total) resolve();
+      else setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
+    };
+    tick();
+  });
+  await Promise.allSettled([...inflight]);
+  await pool.close();
+  return { requests: { total: done }, non2xx, errors, timeouts: 0, statusCodeStats: statusCodes };
+}
 
 function run(spec, durationS, record) {
   let seq = 0;
@@ -38,7 +99,6 @@ function run(spec, durationS, record) {
         duration: durationS,
         requests,
         timeout: 30,
-        ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
       },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
@@ -55,11 +115,12 @@ function percentile(sorted, p) {
 }
 
 async function measure(spec) {
-  if (spec.warmupS > 0) await run(spec, spec.warmupS, () => {});
+  const go = spec.overallRate ? runPaced : run;
+  if (spec.warmupS > 0) await go(spec, spec.warmupS, () => {});
   process.send({ type: "started" });
   const latencies = [];
   const startedAt = performance.now();
-  const result = await run(spec, spec.durationS, (ms) => latencies.push(ms));
+  const result = await go(spec, spec.durationS, (ms) => latencies.push(ms));
   const elapsedS = (performance.now() - startedAt) / 1000;
   const sorted = Float64Array.from(latencies).sort();
   const sum = latencies.reduce((a, b) => a + b, 0);

@@ -58,6 +58,13 @@ if (only && selected.length !== only.size) {
 }
 
 const log = (line) => process.stdout.write(`${line}\n`);
+const git = (...args) => {
+  try {
+    return execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
+  } catch {
+    return "";
+  }
+};
 const startedAt = new Date();
 const meta = {
   date: startedAt.toISOString(),
@@ -68,6 +75,8 @@ const meta = {
   cpuModel: cpus()[0]?.model ?? "unknown",
   memoryGB: Math.round(totalmem() / 2 ** 30),
   loadavgBefore: loadavg(),
+  commit: git("rev-parse", "--short", "HEAD") || "unknown",
+  srcChanged: git("status", "--porcelain", "--", "src").split("\n").filter(Boolean).length,
   ...settings,
 };
 log(

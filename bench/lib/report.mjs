@@ -17,7 +17,8 @@ export function renderResults(meta, results) {
     "",
     `- Command: \`${meta.command}\` (${meta.quick ? "quick" : "full"} run: ${meta.rounds} round(s) of ` +
       `${meta.durationS} s per load after a ${meta.warmupS} s warm-up; medians over rounds)`,
-    `- When: ${meta.date}, ${meta.seconds.toFixed(0)} s in all`,
+    `- When: ${meta.date}, ${meta.seconds.toFixed(0)} s in all; code at commit ${meta.commit}` +
+      (meta.srcChanged ? ` with ${meta.srcChanged} uncommitted file(s) in src/ (as built into dist/)` : ""),
     `- Machine: ${meta.cores} cores (${meta.cpuModel}), ${meta.memoryGB} GB, Node ${meta.node}, ${process.platform}`,
     `- Load average before/after: ${load(meta.loadavgBefore)} / ${load(meta.loadavgAfter)} ` +
       "(other work shared the machine when it is above 0)",

@@ -71,7 +71,8 @@ export function orders({ connections, pacedRate }) {
       "Paddock validates the order, runs its risk checks, submits it once (orders are never retried blindly) and " +
         "appends a hash-chained audit record; `fsync` answers after the record is fdatasync'd, `batched` after its " +
         "batch is written (at most 50 ms later). The audit files live under bench/out/ on this machine's disk.",
-      "added = Paddock's percentile minus the simulator's direct one, at the same rate.",
+      "Paced: an open-loop undici generator starts orders evenly spaced at the stated rate (latency from each " +
+        "order's scheduled start); added = Paddock's percentile minus the simulator's direct one, at the same rate.",
     ],
     columns: [
       "target",

@@ -85,7 +85,8 @@ export function passThrough({ connections, pacedRate: maxPacedRate, paced = true
       "Paddock: JWT (RS256) checked on every request, budgets, breakers, retries, metrics, `logging.level: info` " +
         "(one JSON line per request, to a file), 2 preconnected keep-alive connections per account.",
       "Bare proxy: Node `http` + one undici Pool (200 connections) to the simulator, no features.",
-      "Saturation: each connection sends its next request when the last one answers. Paced: a fixed total rate, at " +
+      "Saturation (autocannon): each connection sends its next request when the last one answers. Paced (an " +
+        "open-loop undici generator in the load process): requests start evenly spaced at a fixed total rate, at " +
         `most ${maxPacedRate} requests/s and at most half of Paddock's throughput in a probe at setup, so under every ` +
         "target's ceiling; 'added' latencies are the paced percentile minus the direct one.",
       "CPU µs/request: utime+stime of the measured process (gateway, bare proxy or simulator) over the measured " +
