@@ -26,7 +26,7 @@ export function scenarios() {
   return [
     passThrough({ connections: 100, pacedRate: 1000 }),
     passThrough({ connections: 1000, pacedRate: 1000 }),
-    orders({ connections: 10, pacedRate: 200 }),
+    orders({ connections: 10, pacedRate: 100 }),
     fleet({ accounts: 1000 }),
   ];
 }
