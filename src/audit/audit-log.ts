@@ -2,9 +2,10 @@
  * The append-only, hash-chained audit log (JSONL). Entries are written in exactly
  * the order `append` was called. Durability:
  * - "fsync": each line is written and fdatasync'd on its own; `append` resolves after that.
- * - "batched": lines waiting at most `batchMaxDelayMs` (or until `batchMaxEntries` wait)
- *   are coalesced into one write + one fdatasync; `append` resolves after that sync.
- *   Lines that arrive while a batch is being synced go in the next batch at once.
+ * - "batched" (group commit): a line is written at once when nothing is being written;
+ *   lines that arrive while a batch is being synced are coalesced (up to `batchMaxEntries`)
+ *   into the next write + one fdatasync; `append` resolves after that sync. A line never
+ *   waits longer than the batch in flight, and never more than `batchMaxDelayMs` for a timer.
  * Rotation (by size and/or UTC day) renames the live file to a sortable name (see
  * file-naming.ts) and continues the chain in a new live file. A failed write
  * rejects the appends it carried and makes `health()` not ok; the next append
@@ -225,7 +226,9 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
 
   function schedule(): void {
     if (writing || queue.length === 0) return;
-    if (o.durability === "fsync" || flushing > 0 || queue.length >= o.batchMaxEntries) {
+    // Nothing in flight: write now. Waiting for the timer made every lone order pay the whole
+    // batch delay; coalescing happens anyway for lines that arrive during a write.
+    if (o.durability === "fsync" || flushing > 0 || queue.length >= o.batchMaxEntries || !writing) {
       void drain();
       return;
     }
