@@ -213,7 +213,6 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
     request.log.info(
       {
-        reqId: request.id,
         method: request.method,
         url: request.url.split("?")[0],
         status: reply.statusCode,
