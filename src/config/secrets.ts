@@ -105,7 +105,15 @@ export function decryptSecret(envelope: string, owner: string, ring: KeyRing, wh
       detail: `${where}: sealed with master key ${keyId || "?"}, which is not loaded (wrong master key?)`,
     });
   }
-  const payload = Buffer.from(rest.slice(sep + 1), "base64url");
+  const text = rest.slice(sep + 1);
+  const payload = Buffer.from(text, "base64url");
+  // Only the canonical encoding is accepted: spare bits in the last character would otherwise let
+  // an edited value still open.
+  if (payload.toString("base64url") !== text) {
+    throw new PaddockError("PADDOCK_SECRET_DECRYPT", {
+      detail: `${where}: authentication failed (tampered, or moved from another account)`,
+    });
+  }
   if (payload.length < NONCE_BYTES + TAG_BYTES) {
     throw new PaddockError("PADDOCK_SECRET_DECRYPT", { detail: `${where}: truncated encrypted value` });
   }

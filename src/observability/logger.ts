@@ -72,9 +72,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       transport: { target: "pino-pretty", options: { colorize: true, translateTime: true } },
     });
   }
-  // Buffered, asynchronous writes: one syscall per few KB of log lines instead of one per line
-  // (the per-line write was the largest cost on the pass-through path). Flushed on exit.
-  const stream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  // Asynchronous writes: lines that arrive while a write is in flight go out together in the next
+  // one (a synchronous write per line was the largest cost on the pass-through path). Flushed on exit.
+  const stream = pino.destination({ dest: 1, sync: false });
   process.once("exit", () => stream.flushSync());
   return pino(base, stream);
 }

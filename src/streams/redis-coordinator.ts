@@ -70,7 +70,9 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
   const { redis, prefix: P, instanceId: me } = deps;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: "stream-coordinator", instance: me });
-  const sub = redis.duplicate({ enableOfflineQueue: true }); // subscriptions queue until connected, even when the main client refuses to
+  // Subscriptions queue until connected, even when the shared client refuses to queue.
+  const sub = redis.duplicate({ enableOfflineQueue: true });
+  sub.on("error", (err: Error) => log.debug({ err: err.message }, "redis subscriber error"));
   const localDemand = new Map<string, string>();
   const owned = new Map<string, Owned>();
   const subscribed = new Set<string>();

@@ -59,6 +59,19 @@ describe("secret envelopes", () => {
     );
   });
 
+  it("detects an edit of any character of the envelope text, spare bits included", () => {
+    const env = encryptSecret("secret-value", "acct", keyA);
+    const start = env.lastIndexOf(":") + 1;
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (let i = start; i < env.length; i++) {
+      const other = alphabet[(alphabet.indexOf(env[i]!) + 1) % alphabet.length]!;
+      const edited = env.slice(0, i) + other + env.slice(i + 1);
+      expect(() => decryptSecret(edited, "acct", makeKeyRing(keyA), "f")).toThrow(
+        /authentication failed|truncated/,
+      );
+    }
+  });
+
   it("rejects non-envelopes, truncation and bad master keys", () => {
     expect(() => decryptSecret("plain", "o", makeKeyRing(keyA), "f")).toThrow(/not an encrypted value/);
     expect(() => decryptSecret(`enc:v1:${keyA.id}:AAAA`, "o", makeKeyRing(keyA), "f")).toThrow(/truncated/);
