@@ -70,8 +70,8 @@ export function orders({ connections, pacedRate }) {
         "client_order_id; limits raised as in the pass-through scenario.",
       "Paddock validates the order, runs its risk checks, submits it once (orders are never retried blindly) and " +
         "appends a hash-chained audit record; `fsync` answers after the record is fdatasync'd, `batched` after its " +
-        "batch is written (at most 50 ms later), so in batched mode each order holds its connection up to 50 ms and " +
-        "10 connections carry at most ~200 orders/s. The audit files live under bench/out/ on this machine's disk.",
+        "batch is written and fdatasync'd (group commit: written at once when nothing is in flight, coalesced " +
+        "otherwise). The audit files live under bench/out/ on this machine's disk.",
       "Paced: an open-loop undici generator starts orders evenly spaced at the stated rate (latency from each " +
         "order's scheduled start); added = Paddock's percentile minus the simulator's direct one, at the same rate.",
     ],
