@@ -100,7 +100,9 @@ export function createFleet(initial: Config, deps: FleetDeps): ManagedFleet {
 
   const tradingOrigin = (cfg: AccountConfig): string =>
     new URL(cfg.mode === "live" ? config.upstream.tradingLiveUrl : config.upstream.tradingPaperUrl).origin;
-  const dataOrigin = (): string => new URL(config.upstream.dataUrl).origin;
+  // parsed once per configuration (reconfigure updates it), not on every data request
+  let dataOriginValue = new URL(config.upstream.dataUrl).origin;
+  const dataOrigin = (): string => dataOriginValue;
 
   function build(cfg: AccountConfig): AccountEntry {
     const origin = tradingOrigin(cfg);
@@ -237,6 +239,7 @@ export function createFleet(initial: Config, deps: FleetDeps): ManagedFleet {
     },
     async reconfigure(next) {
       config = next;
+      dataOriginValue = new URL(config.upstream.dataUrl).origin;
       const added: string[] = [];
       const removed: string[] = [];
       const rekeyed: string[] = [];
