@@ -13,6 +13,7 @@ import { Redis } from "ioredis";
 import { createFleet, type ManagedFleet } from "./accounts/fleet.js";
 import { type AuditLog, createAuditLog } from "./audit/audit-log.js";
 import { createMqttSink } from "./audit/mqtt-sink.js";
+import type { AuditEntryInput } from "./audit/record.js";
 import type { AuditSink } from "./audit/sink.js";
 import { type ClientCredentialsGrant, createClientCredentialsGrant } from "./auth/client-credentials.js";
 import { createTokenIssuer, type TokenIssuer } from "./auth/token-issuer.js";
@@ -155,6 +156,17 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     },
     { now, logger },
   );
+  // what routes append through: the audit log, counted by outcome in paddock_audit_records_total
+  const auditTrail = {
+    append: (entry: AuditEntryInput) =>
+      audit.append(entry).then(
+        () => void metrics.auditRecords.inc({ outcome: entry.outcome }),
+        (err: unknown) => {
+          metrics.auditRecords.inc({ outcome: "write_failed" });
+          throw err;
+        },
+      ),
+  };
   health.register("audit", () => {
     const h = audit.health();
     return h.ok ? { status: "up" } : { status: "down", detail: h.detail ?? "audit sink failing" };
@@ -162,6 +174,11 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
 
   // auth
   const verifier: Verifier = await createVerifier(authOptionsOf(config), { now });
+  metrics.onCollect(() => {
+    const s = verifier.stats();
+    metrics.authVerifications.set({ result: "signature_check" }, s.signatureChecks);
+    metrics.authVerifications.set({ result: "cache_hit" }, s.cacheHits);
+  });
   const signing = authOptionsOf(config).signing;
   const issuer = signing ? await createTokenIssuer(signing, { now }) : undefined;
   const grant: ClientCredentialsGrant | undefined =
@@ -266,10 +283,10 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   await app.register(healthRoutes({ health, metrics }));
   await app.register(authRoutes({ issuer, grant }));
   await app.register(fleetRoutes(routeDeps));
-  await app.register(adminRoutes({ ...routeDeps, reload, setHalted, audit }));
-  await app.register(tradingRoutes({ ...routeDeps, ledger, audit, isHalted: () => globalHalt }));
+  await app.register(adminRoutes({ ...routeDeps, reload, setHalted, audit: auditTrail }));
+  await app.register(tradingRoutes({ ...routeDeps, ledger, audit: auditTrail, isHalted: () => globalHalt }));
   await app.register(marketDataRoutes(routeDeps));
-  await app.register(streamRoutes({ ...routeDeps, audit }));
+  await app.register(streamRoutes({ ...routeDeps, audit: auditTrail }));
 
   health.start();
   let closed = false;

@@ -16,6 +16,7 @@ export interface Metrics {
   readonly clockSkew: Gauge;
   readonly auditRecords: Counter<"outcome">;
   readonly accounts: Gauge;
+  readonly authVerifications: Gauge<"result">;
   /** Runs `fn` just before each scrape (to set gauges from live state); returns its removal. */
   onCollect(fn: () => void): () => void;
 }
@@ -86,6 +87,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       registers,
     }),
     accounts: new Gauge({ name: "paddock_accounts", help: "Accounts configured", registers }),
+    authVerifications: new Gauge({
+      name: "paddock_auth_verifications",
+      help: "Token verifications since start, by how they were answered: signature_check or cache_hit",
+      labelNames: ["result"],
+      registers,
+    }),
     onCollect(fn) {
       collectors.add(fn);
       return () => void collectors.delete(fn);

@@ -110,14 +110,21 @@ describe("authentication and authorization never reach upstream", () => {
   });
 
   it("a valid token passes and is cached (one signature check per token)", async () => {
+    const verifications = async (result: string): Promise<number> => {
+      const text = await (await fetch(`${gw.url}/metrics`)).text();
+      const m = new RegExp(`paddock_auth_verifications\\{result="${result}"\\} (\\d+)`).exec(text);
+      return Number(m?.[1] ?? 0);
+    };
     const token = await sign(good());
-    const a = await fetch(`${gw.url}/v1/accounts/acct-001/v2/account`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(a.status).toBe(200);
-    const b = await fetch(`${gw.url}/v1/accounts/acct-001/v2/account`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(b.status).toBe(200);
+    const checksBefore = await verifications("signature_check");
+    const hitsBefore = await verifications("cache_hit");
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${gw.url}/v1/accounts/acct-001/v2/account`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(200);
+    }
+    expect(await verifications("signature_check")).toBe(checksBefore + 1);
+    expect(await verifications("cache_hit")).toBe(hitsBefore + 2);
   });
 });

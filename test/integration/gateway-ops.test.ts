@@ -148,6 +148,9 @@ describe("health, metrics and docs", () => {
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toContain('paddock_component_up{component="audit"} 1');
     expect(metrics).toContain("paddock_http_requests_total");
+    // the audit test above appended accepted and rejected records through the counted trail
+    expect(metrics).toMatch(/paddock_audit_records_total\{outcome="accepted"\} [1-9]/);
+    expect(metrics).toMatch(/paddock_audit_records_total\{outcome="rejected"\} [1-9]/);
     const spec = (await (await fetch(`${gw.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining(["/v1/accounts", "/v1/portfolio", "/v1/auth/token"]),
