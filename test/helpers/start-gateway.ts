@@ -15,6 +15,24 @@ import { createLogger, type Logger } from "../../src/observability/logger.js";
 import { type SimHandle, startSim } from "../../src/sim/index.js";
 import { memoryStream } from "./capture.js";
 
+/** The shape of the simulator's `GET /_sim/stats` (DESIGN.md "Simulator"). */
+export interface SimStats {
+  requests: { total: number; byKey: Record<string, number>; byPath: Record<string, number> };
+  rateLimited: { total: number; byKey: Record<string, number> };
+  streams: Record<string, Record<string, number>>;
+  orders: { byClientOrderId: Record<string, number> };
+}
+
+/** One entry of the gateway's `GET /v1/accounts`. */
+export interface AccountView {
+  id: string;
+  mode: string;
+  status: string;
+  breaker: string;
+  halted: boolean;
+  budget: { limit_per_minute: number; remaining: number; reset_at: string; queued: number };
+}
+
 export interface StartGatewayOptions {
   readonly accounts?: number;
   /** Reuse a running simulator (else one is started and stopped with the gateway). */
@@ -39,6 +57,11 @@ export interface TestGateway {
     accounts?: "*" | string[];
     ttlSeconds?: number;
   }): Promise<string>;
+  /** A request to the simulator itself (control API, or Alpaca paths with keys in `init`). */
+  simCall(method: string, path: string, body?: unknown): Promise<Response>;
+  simStats(): Promise<SimStats>;
+  /** The account as `GET /v1/accounts` (admin token) shows it. */
+  accountView(id: string): Promise<AccountView>;
   /** fetch against the gateway with a Bearer token. */
   call(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
   close(): Promise<void>;
@@ -67,9 +90,25 @@ export async function startGateway(opts: StartGatewayOptions = {}): Promise<Test
     accounts: "*",
     ttlSeconds: 3600,
   });
+  const simCall = (method: string, path: string, body?: unknown): Promise<Response> =>
+    fetch(`${sim.url}${path}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+    });
   return {
     url,
     sim,
+    simCall,
+    simStats: async () => (await (await simCall("GET", "/_sim/stats")).json()) as SimStats,
+    async accountView(id) {
+      const res = await fetch(`${url}/v1/accounts`, { headers: { authorization: `Bearer ${adminToken}` } });
+      const list = (await res.json()) as { accounts: AccountView[] };
+      const found = list.accounts.find((a) => a.id === id);
+      if (!found) throw new Error(`account ${id} is not in GET /v1/accounts`);
+      return found;
+    },
     gateway,
     dir,
     configPath,

@@ -31,8 +31,7 @@ const good = () => ({
 });
 
 async function upstreamTotal(): Promise<number> {
-  const stats = (await (await fetch(`${gw.sim.url}/_sim/stats`)).json()) as { requests: { total: number } };
-  return stats.requests.total;
+  return (await gw.simStats()).requests.total;
 }
 
 beforeAll(async () => {

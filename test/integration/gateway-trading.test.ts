@@ -94,9 +94,7 @@ describe("trading through the gateway with the official SDK", () => {
   });
 
   it("refuses an invalid order with 422 naming the field, without calling upstream", async () => {
-    const before = (
-      (await (await fetch(`${gw.sim.url}/_sim/stats`)).json()) as { requests: { total: number } }
-    ).requests.total;
+    const before = (await gw.simStats()).requests.total;
     const res = await gw.call("/v1/accounts/acct-001/v2/orders", {
       method: "POST",
       token,
@@ -111,9 +109,7 @@ describe("trading through the gateway with the official SDK", () => {
       body: "{not json",
     });
     expect(bad.status).toBe(400);
-    const after = (
-      (await (await fetch(`${gw.sim.url}/_sim/stats`)).json()) as { requests: { total: number } }
-    ).requests.total;
+    const after = (await gw.simStats()).requests.total;
     expect(after).toBe(before);
   });
 

@@ -11,31 +11,11 @@ import { startGateway, type TestGateway } from "../helpers/start-gateway.js";
 const HALF_OPEN_AFTER_MS = 500;
 const FAULT_LATENCY_MS = 150;
 
-interface SimStats {
-  requests: { total: number; byPath: Record<string, number> };
-}
-interface AccountView {
-  id: string;
-  status: string;
-  breaker: string;
-  halted: boolean;
-  budget: { limit_per_minute: number; remaining: number };
-}
-
 let gw: TestGateway;
 
-const sim = async (method: string, path: string, body?: unknown): Promise<Response> =>
-  fetch(`${gw.sim.url}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-  });
-const simStats = async (): Promise<SimStats> => (await (await sim("GET", "/_sim/stats")).json()) as SimStats;
-const accountView = async (id: string): Promise<AccountView> => {
-  const list = (await (await gw.call("/v1/accounts")).json()) as { accounts: AccountView[] };
-  return list.accounts.find((a) => a.id === id)!;
-};
+const sim = (method: string, path: string, body?: unknown) => gw.simCall(method, path, body);
+const simStats = () => gw.simStats();
+const accountView = (id: string) => gw.accountView(id);
 const timed = async (fn: () => Promise<Response>): Promise<{ res: Response; ms: number }> => {
   const t = performance.now();
   const res = await fn();

@@ -11,32 +11,13 @@ import { startGateway, type TestGateway } from "../helpers/start-gateway.js";
 
 const LIMIT = 200;
 
-interface SimStats {
-  requests: { byKey: Record<string, number>; byPath: Record<string, number> };
-  rateLimited: { total: number };
-}
-interface AccountView {
-  id: string;
-  budget: { limit_per_minute: number; remaining: number; reset_at: string; queued: number };
-  breaker: string;
-}
-
 let gw: TestGateway;
 /** The saturating burst of the health test: its queued requests finish in the background. */
 let burst: Promise<number[]> | undefined;
 
-const sim = async (method: string, path: string, body?: unknown): Promise<Response> =>
-  fetch(`${gw.sim.url}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-  });
-const simStats = async (): Promise<SimStats> => (await (await sim("GET", "/_sim/stats")).json()) as SimStats;
-const accountView = async (id: string): Promise<AccountView> => {
-  const list = (await (await gw.call("/v1/accounts")).json()) as { accounts: AccountView[] };
-  return list.accounts.find((a) => a.id === id)!;
-};
+const sim = (method: string, path: string, body?: unknown) => gw.simCall(method, path, body);
+const simStats = () => gw.simStats();
+const accountView = (id: string) => gw.accountView(id);
 const budgetMetric = async (id: string): Promise<number | undefined> => {
   const text = await (await fetch(`${gw.url}/metrics`)).text();
   const m = new RegExp(`^paddock_budget_remaining\\{account="${id}"\\} (\\d+)$`, "m").exec(text);

@@ -16,22 +16,10 @@ const ORDERS = 100;
 const CONCURRENCY = 20;
 const CLIENT_ATTEMPTS = 6;
 
-interface SimStats {
-  requests: { total: number; byPath: Record<string, number> };
-  rateLimited: { total: number };
-  orders: { byClientOrderId: Record<string, number> };
-}
-
 let gw: TestGateway;
 
-const sim = async (method: string, path: string, body?: unknown): Promise<Response> =>
-  fetch(`${gw.sim.url}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-  });
-const simStats = async (): Promise<SimStats> => (await (await sim("GET", "/_sim/stats")).json()) as SimStats;
+const sim = (method: string, path: string, body?: unknown) => gw.simCall(method, path, body);
+const simStats = () => gw.simStats();
 
 beforeAll(async () => {
   gw = await startGateway({
