@@ -35,8 +35,8 @@ import { createHealthRegistry, type HealthRegistry } from "./observability/healt
 import type { Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { createBudgetFactory } from "./resilience/budget.js";
+import { createOrderLedger } from "./trading/order-ledger.js";
 import { createTransport } from "./upstream/client.js";
-import { createOrderLedger } from "./upstream/order-ledger.js";
 import { registerUpstreamProbes } from "./upstream/probes.js";
 
 export interface GatewayDeps {

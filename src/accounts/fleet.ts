@@ -10,8 +10,8 @@ import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { type Breaker, createBreaker } from "../resilience/breaker.js";
 import type { AccountBudget, BudgetFactory } from "../resilience/budget.js";
+import { withRetries } from "../resilience/retry.js";
 import { closeDispatcher, preconnect, type Transport } from "../upstream/client.js";
-import { withRetries } from "../upstream/order-submit.js";
 import type {
   Account,
   AccountStatus,

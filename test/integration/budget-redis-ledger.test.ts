@@ -1,7 +1,7 @@
 /** The order ledger over a real Redis: claims are atomic across instances. */
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { createOrderLedger } from "../../src/upstream/order-ledger.js";
+import { createOrderLedger } from "../../src/trading/order-ledger.js";
 import { getRedisUrl, uniquePrefix } from "../helpers/redis.js";
 
 const url = await getRedisUrl();

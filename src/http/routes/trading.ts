@@ -10,10 +10,10 @@ import type { AuditAction, AuditEntryInput } from "../../audit/record.js";
 import { scrub } from "../../audit/scrub.js";
 import type { Principal } from "../../auth/types.js";
 import { PaddockError } from "../../errors.js";
+import type { OrderLedger } from "../../trading/order-ledger.js";
+import { submitOrder } from "../../trading/order-submit.js";
 import { parseJsonObject, validateOrder, validateReplace } from "../../trading/order-validation.js";
 import { checkRisk, type RiskFacts } from "../../trading/risk.js";
-import type { OrderLedger } from "../../upstream/order-ledger.js";
-import { submitOrder } from "../../upstream/order-submit.js";
 import { sendError } from "../error-handler.js";
 import type { RouteDeps } from "../route-deps.js";
 

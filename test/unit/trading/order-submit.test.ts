@@ -2,8 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { UpstreamResponse } from "../../../src/accounts/types.js";
 import { isPaddockError, PaddockError } from "../../../src/errors.js";
-import { createOrderLedger, type OrderLedger } from "../../../src/upstream/order-ledger.js";
-import { submitOrder } from "../../../src/upstream/order-submit.js";
+import { createOrderLedger, type OrderLedger } from "../../../src/trading/order-ledger.js";
+import { submitOrder } from "../../../src/trading/order-submit.js";
 
 const ORDER = { id: "ord-1", client_order_id: "cid-1", symbol: "AAPL", qty: "1", status: "accepted" };
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): UpstreamResponse => ({

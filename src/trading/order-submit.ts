@@ -19,8 +19,6 @@ import { backoffDelay, retryAfterMs } from "../resilience/backoff.js";
 import { defaultSleep, MAX_RETRIES } from "../resilience/retry.js";
 import type { LedgerEntry, OrderLedger } from "./order-ledger.js";
 
-export { isRetryableError, isRetryableStatus, type RetryOptions, withRetries } from "../resilience/retry.js";
-
 export interface SubmitLogger {
   warn(o: object, m?: string): void;
   info(o: object, m?: string): void;

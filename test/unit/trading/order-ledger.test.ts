@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrderLedger, type OrderLedger, parseLedgerEntry } from "../../../src/upstream/order-ledger.js";
+import { createOrderLedger, type OrderLedger, parseLedgerEntry } from "../../../src/trading/order-ledger.js";
 import { getRedisUrl, uniquePrefix } from "../../helpers/redis.js";
 
 function behaves(name: string, make: (now: () => number) => Promise<OrderLedger> | OrderLedger) {
