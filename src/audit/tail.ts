@@ -172,3 +172,22 @@ function parseChainFields(
   }
   return { seq: record.seq, prev: record.prev, time: record.time };
 }
+
+/** The last complete line of a file (undefined when the file is missing or has none); a torn tail is ignored. */
+export async function readLastCompleteLine(path: string): Promise<Buffer | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const end = (await lastNewlineBefore(handle, size)) + 1;
+    if (end === 0) return undefined;
+    return await readLastLine(handle, end);
+  } finally {
+    await handle.close();
+  }
+}

@@ -229,6 +229,8 @@ describe("createAuditLog", () => {
     expect(seen).toEqual([`1:${lines[0]}`, `2:${lines[1]}`]);
     expect(log.health()).toEqual({
       ok: true,
+      status: "up",
+      writeFailures: 0,
       sinks: [
         { name: "bad", ok: false, detail: "down" },
         { name: "good", ok: true },
