@@ -41,7 +41,8 @@ export function checkAuditLogOptions(opts: AuditLogOptions) {
   if (opts.instanceId !== undefined && instanceIdProblem(opts.instanceId)) {
     throw invalid("instanceId", instanceIdProblem(opts.instanceId)!);
   }
-  const fileName = opts.fileName ?? (opts.instanceId === undefined ? "audit.jsonl" : `audit-${opts.instanceId}.jsonl`);
+  const fileName =
+    opts.fileName ?? (opts.instanceId === undefined ? "audit.jsonl" : `audit-${opts.instanceId}.jsonl`);
   if (typeof opts.dir !== "string" || opts.dir.length === 0) throw invalid("dir", "must be a non-empty path");
   if (
     fileName.length === 0 ||

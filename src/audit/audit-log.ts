@@ -310,7 +310,8 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
     const sealer = deps.sealer;
     const promise = new Promise<void>((resolve, reject) => {
       // Lines keep call order: an entry waits for a subject key only behind earlier waiting ones.
-      const sealed = sealer === undefined ? snapshot : sealsPending === 0 ? sealer.sealNow(snapshot) : undefined;
+      const sealed =
+        sealer === undefined ? snapshot : sealsPending === 0 ? sealer.sealNow(snapshot) : undefined;
       if (sealed !== undefined || sealer === undefined) {
         enqueue(sealed ?? snapshot, resolve, reject);
         return;
@@ -322,7 +323,10 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
           (entry) => enqueue(entry, resolve, reject),
           (err: unknown) => {
             writeFailures += 1;
-            logger.error({ err: describe(err) }, "audit: personal data could not be sealed (subject key store)");
+            logger.error(
+              { err: describe(err) },
+              "audit: personal data could not be sealed (subject key store)",
+            );
             reject(
               new PaddockError("PADDOCK_UNAVAILABLE", {
                 detail: `audit subject key unavailable (${describe(err)})`,

@@ -9,6 +9,7 @@
  * signed before a master-key rotation still verify while the old key is loaded.
  */
 import {
+  createHash,
   createPrivateKey,
   createPublicKey,
   hkdfSync,
@@ -16,7 +17,6 @@ import {
   sign,
   verify as verifySignature,
 } from "node:crypto";
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { PaddockError } from "../errors.js";
 import { canonicalJson } from "./canonical-json.js";
@@ -78,7 +78,10 @@ export async function readCheckpointSigner(path: string): Promise<CheckpointSign
     pem = await readFile(path, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "error";
-    throw new PaddockError("PADDOCK_CONFIG_IO", { detail: `audit.checkpointKeyFile ${path}: ${code}`, cause: err });
+    throw new PaddockError("PADDOCK_CONFIG_IO", {
+      detail: `audit.checkpointKeyFile ${path}: ${code}`,
+      cause: err,
+    });
   }
   try {
     return signerOf(createPrivateKey(pem));
@@ -126,7 +129,8 @@ export function parseCheckpoint(line: string): Checkpoint | string {
   const c = parsed as Partial<Record<keyof Checkpoint, unknown>> | null;
   if (typeof c !== "object" || c === null || c.type !== CHECKPOINT_TYPE) return "not a checkpoint";
   if (typeof c.chain !== "string") return "chain: missing";
-  if (typeof c.seq !== "number" || !Number.isSafeInteger(c.seq) || c.seq < 1) return "seq: not a positive integer";
+  if (typeof c.seq !== "number" || !Number.isSafeInteger(c.seq) || c.seq < 1)
+    return "seq: not a positive integer";
   if (typeof c.hash !== "string" || !HEX64.test(c.hash)) return "hash: not 64 hex digits";
   if (typeof c.time !== "string") return "time: missing";
   if (c.kid !== undefined && typeof c.kid !== "string") return "kid: not a string";
@@ -138,7 +142,8 @@ export function parseCheckpoint(line: string): Checkpoint | string {
 export function checkpointSignatureProblem(checkpoint: Checkpoint, keys: CheckpointKeys): string | undefined {
   if (checkpoint.sig === undefined || checkpoint.kid === undefined) return "unsigned checkpoint";
   const key = keys.get(checkpoint.kid);
-  if (!key) return `signed with key ${checkpoint.kid}, which this configuration does not hold (wrong master key?)`;
+  if (!key)
+    return `signed with key ${checkpoint.kid}, which this configuration does not hold (wrong master key?)`;
   const { sig, ...body } = checkpoint;
   const ok = verifySignature(null, signedBytes(body), key, Buffer.from(sig, "base64url"));
   return ok ? undefined : "signature does not match (the checkpoint was altered or forged)";

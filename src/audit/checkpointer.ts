@@ -9,7 +9,12 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
 import type { ChainHead } from "./chain.js";
-import { type CheckpointReason, type CheckpointSigner, makeCheckpoint, parseCheckpoint } from "./checkpoint.js";
+import {
+  type CheckpointReason,
+  type CheckpointSigner,
+  makeCheckpoint,
+  parseCheckpoint,
+} from "./checkpoint.js";
 import { checkpointsFileName, splitFileName } from "./file-naming.js";
 import type { AuditLogger, AuditSink } from "./sink.js";
 import { readLastCompleteLine } from "./tail.js";

@@ -70,7 +70,8 @@ const ROTATED_TAIL = /^(.+)-\d{12,}-\d{4}-\d{2}-\d{2}$/;
 export function chainFileOf(name: string, ext = ".jsonl"): { stem: string; kind: ChainFileKind } | undefined {
   if (!name.endsWith(ext) || name.startsWith(".")) return undefined;
   const base = name.slice(0, name.length - ext.length);
-  if (base.endsWith(".checkpoints")) return { stem: base.slice(0, -".checkpoints".length), kind: "checkpoints" };
+  if (base.endsWith(".checkpoints"))
+    return { stem: base.slice(0, -".checkpoints".length), kind: "checkpoints" };
   const rotated = ROTATED_TAIL.exec(base);
   if (rotated?.[1]) return { stem: rotated[1], kind: "rotated" };
   return { stem: base, kind: "live" };

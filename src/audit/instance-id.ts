@@ -131,7 +131,8 @@ export async function claimInstance(
   configured: string | undefined,
   deps: InstanceLockDeps = {},
 ): Promise<{ instanceId: string; lock: InstanceLock }> {
-  if (configured !== undefined) return { instanceId: configured, lock: await lockInstance(dir, configured, deps) };
+  if (configured !== undefined)
+    return { instanceId: configured, lock: await lockInstance(dir, configured, deps) };
   const host = safeHost(deps.host ?? osHostname());
   const listPath = join(dir, `instance-ids.${host}`);
   const known = await readFile(listPath, "utf8").then(

@@ -47,9 +47,10 @@ export function openValue(value: string, key: Buffer): string | undefined {
     const decipher = createDecipheriv("aes-256-gcm", key, payload.subarray(0, NONCE));
     decipher.setAAD(aad(kid));
     decipher.setAuthTag(payload.subarray(payload.length - TAG));
-    return Buffer.concat([decipher.update(payload.subarray(NONCE, payload.length - TAG)), decipher.final()]).toString(
-      "utf8",
-    );
+    return Buffer.concat([
+      decipher.update(payload.subarray(NONCE, payload.length - TAG)),
+      decipher.final(),
+    ]).toString("utf8");
   } catch {
     return undefined;
   }
@@ -66,7 +67,10 @@ function mapRequest(value: unknown, at: (v: string) => string): unknown {
 }
 
 /** Applies `at` to every personal field of a record (or entry). */
-export function mapPersonalFields<T extends Partial<AuditEntry>>(record: T, at: (value: string) => string): T {
+export function mapPersonalFields<T extends Partial<AuditEntry>>(
+  record: T,
+  at: (value: string) => string,
+): T {
   const out: Record<string, unknown> = { ...record };
   if (typeof record.subject === "string") out.subject = at(record.subject);
   if (typeof record.clientOrderId === "string") out.clientOrderId = at(record.clientOrderId);
@@ -128,7 +132,10 @@ export function createSealer(store: SubjectKeyStore, options: SealerOptions = {}
 }
 
 /** Opens the sealed fields of a record read back from the trail: plaintext, `[erased]` or `[key unavailable]`. */
-export async function openRecord<T extends Partial<AuditEntry>>(record: T, store: SubjectKeyStore): Promise<T> {
+export async function openRecord<T extends Partial<AuditEntry>>(
+  record: T,
+  store: SubjectKeyStore,
+): Promise<T> {
   const keys = new Map<string, Buffer | "erased" | undefined>();
   const sealed: string[] = [];
   mapPersonalFields(record, (v) => {

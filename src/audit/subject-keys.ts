@@ -74,14 +74,18 @@ export function createSubjectKeyStore(
   }
 
   async function indexOf(subject: string): Promise<string> {
-    return `subject:${createHmac("sha256", await loadIndexKey()).update(subject, "utf8").digest("hex")}`;
+    return `subject:${createHmac("sha256", await loadIndexKey())
+      .update(subject, "utf8")
+      .digest("hex")}`;
   }
 
   async function kidsOf(index: string): Promise<string[]> {
     const text = await kv.get(index);
     if (!text) return [];
     const parsed: unknown = JSON.parse(text);
-    return Array.isArray(parsed) ? parsed.filter((k): k is string => typeof k === "string" && KID.test(k)) : [];
+    return Array.isArray(parsed)
+      ? parsed.filter((k): k is string => typeof k === "string" && KID.test(k))
+      : [];
   }
 
   async function get(subject: string): Promise<SubjectKey | undefined> {
