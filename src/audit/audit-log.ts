@@ -52,7 +52,7 @@ export interface AuditLog {
   readonly path: string;
   /** Resolves once the line is durable (per the durability mode); rejects if it could not be written. */
   append(entry: AuditEntryInput): Promise<void>;
-  /** Writes whatever waits now; resolves when everything appended before is durable. */
+  /** Writes whatever waits now; resolves when everything appended before (and its checkpoints) is durable. */
   flush(): Promise<void>;
   /** Flushes, closes the file and the sinks. Further appends reject. */
   close(): Promise<void>;
@@ -352,6 +352,7 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
     try {
       schedule();
       await last;
+      await checkpointer?.idle();
     } finally {
       flushing -= 1;
     }

@@ -52,6 +52,8 @@ export interface Checkpointer {
   close(): Promise<void>;
   /** seq of the last checkpoint written (0 for none). */
   lastSeq(): number;
+  /** Resolves when no checkpoint write is in flight. */
+  idle(): Promise<void>;
 }
 
 export function createCheckpointer(deps: CheckpointerDeps): Checkpointer {
@@ -135,5 +137,6 @@ export function createCheckpointer(deps: CheckpointerDeps): Checkpointer {
       handle = undefined;
     },
     lastSeq: () => last,
+    idle: () => tail,
   };
 }
