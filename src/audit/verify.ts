@@ -380,9 +380,9 @@ function checkLine(
   const mark = cursor.marks.get(seq);
   if (mark) {
     if (mark.checkpoint.hash !== hash) {
-      const after =
-        cursor.lastMatchedSeq > 0 ? `after seq ${cursor.lastMatchedSeq} (the previous checkpoint)` : "";
-      return `does not match the checkpoint of seq ${seq} (${mark.where}, ${mark.checkpoint.time}): a record at or before this line${after ? ` and ${after}` : ""} was rewritten`;
+      const from = cursor.lastMatchedSeq + 1;
+      const range = from === seq ? `seq ${seq}` : `seq ${from}..${seq}`;
+      return `does not match the checkpoint of seq ${seq} (${mark.where}, ${mark.checkpoint.time}): a record in ${range} was rewritten (later hashes recomputed)`;
     }
     cursor.matched += 1;
     cursor.lastMatchedSeq = seq;
