@@ -93,11 +93,11 @@ describe("POST /v1/admin/gdpr/erase", () => {
   it("needs admin over every account, and a subject", async () => {
     const narrow = await erase({ subject: "alice" }, { accounts: ["acct-001"] });
     expect(narrow.status).toBe(403);
-    expect((await narrow.json()).message).toMatch(/accounts: "\*"/);
+    expect(((await narrow.json()) as { message: string }).message).toMatch(/accounts: "\*"/);
     expect((await erase({ subject: "alice" }, { scope: "trade" })).status).toBe(403);
     const missing = await erase({});
     expect(missing.status).toBe(422);
-    expect((await missing.json()).message).toMatch(/^invalid request: subject:/);
+    expect(((await missing.json()) as { message: string }).message).toMatch(/^invalid request: subject:/);
     const unauthenticated = await fetch(`${url}/v1/admin/gdpr/erase`, { method: "POST" });
     expect(unauthenticated.status).toBe(401);
   });
