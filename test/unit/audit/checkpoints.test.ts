@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createAuditLog } from "../../../src/audit/audit-log.js";
@@ -266,5 +267,34 @@ describe("signed checkpoints", () => {
     ]);
     await again.close();
     expect(await verifyOne()).toMatchObject({ ok: true, lines: 3, unsignedTail: 0 });
+  });
+});
+
+// /dev/full (Linux) fails every write with ENOSPC: a real disk-full error.
+describe.skipIf(!existsSync("/dev/full"))("a checkpoint that cannot be written", () => {
+  it("is an alarm: logged at error, counted, health degraded and not writable, until one succeeds", async () => {
+    await symlink("/dev/full", cpFile());
+    const errors: object[] = [];
+    const log = await createAuditLog(
+      { dir, instanceId: "i1", durability: "fsync", checkpoints: { signer, everyRecords: 1, everyMs: 0 } },
+      { logger: { warn: () => {}, error: (o) => errors.push(o) } },
+    );
+    await log.append(orderEntry(1));
+    await expect(log.flush()).resolves.toBeUndefined(); // the record itself is durable
+    expect(log.health()).toMatchObject({
+      ok: false,
+      status: "degraded",
+      writeFailures: 1,
+      detail: expect.stringMatching(/^last checkpoint failed/),
+    });
+    expect(log.writable()).toBe(false);
+    expect(errors).toHaveLength(1);
+    await rm(cpFile());
+    await log.append(orderEntry(2));
+    await log.flush();
+    expect(log.writable()).toBe(true);
+    expect(log.health()).toMatchObject({ ok: true, status: "up", writeFailures: 1 });
+    await log.close();
+    expect(await verifyOne()).toMatchObject({ ok: true, lines: 2, checkpoints: 1 });
   });
 });
