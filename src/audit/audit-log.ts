@@ -60,8 +60,10 @@ export interface AuditLog {
   /** seq and SHA-256 of the last durable line: an anchor to keep elsewhere. */
   head(): ChainHead;
   /**
-   * False while the trail cannot be written (the last write or checkpoint failed, or closed):
-   * with `audit.required: true` the order flow refuses orders then. The next append retries.
+   * False while records cannot be written (the last write failed, or closed): with
+   * `audit.required: true` the order flow refuses orders then. The next append retries the
+   * disk, so a refusal that is itself appended is what brings the trail back. A failed
+   * checkpoint degrades health() but leaves the trail writable.
    */
   writable(): boolean;
 }
@@ -384,7 +386,7 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
   }
 
   function writable(): boolean {
-    return !closed && failure === undefined && checkpointFailure === undefined;
+    return !closed && failure === undefined;
   }
 
   function health(): AuditLogHealth {
