@@ -17,7 +17,7 @@ import {
 } from "./checkpoint.js";
 import { checkpointsFileName, splitFileName } from "./file-naming.js";
 import type { AuditLogger, AuditSink } from "./sink.js";
-import { readLastCompleteLine } from "./tail.js";
+import { readLastCompleteLine, repairTornTail } from "./tail.js";
 
 export interface CheckpointOptions {
   /** Signs each checkpoint; without it checkpoints still bound the chain but prove nothing. */
@@ -105,6 +105,7 @@ export function createCheckpointer(deps: CheckpointerDeps): Checkpointer {
   return {
     path,
     async init() {
+      await repairTornTail(path, { now: deps.now, warn: (obj, msg) => deps.logger.warn(obj, msg) });
       const line = await readLastCompleteLine(path);
       const parsed = line ? parseCheckpoint(line.toString("utf8")) : undefined;
       last = typeof parsed === "object" ? parsed.seq : 0;

@@ -191,3 +191,15 @@ export async function readLastCompleteLine(path: string): Promise<Buffer | undef
     await handle.close();
   }
 }
+
+/** Cuts an incomplete last line (kept aside as `<file>.torn-<ms>`) so appends start on a fresh line. */
+export async function repairTornTail(path: string, deps: TailDeps): Promise<void> {
+  const handle = await openIfExists(path);
+  if (!handle) return;
+  try {
+    const size = (await handle.stat()).size;
+    if (size > 0) await cutTornTail(handle, path, size, deps);
+  } finally {
+    await handle.close();
+  }
+}

@@ -297,3 +297,18 @@ describe.skipIf(!existsSync("/dev/full"))("a checkpoint that cannot be written",
     expect(await verifyOne()).toMatchObject({ ok: true, lines: 2, checkpoints: 1 });
   });
 });
+
+describe("a checkpoint torn by a crash", () => {
+  it("is cut aside at the next start, so the checkpoints file stays valid", async () => {
+    const opts = { dir, instanceId: "i1", durability: "fsync" as const, checkpoints: { signer, everyMs: 0 } };
+    const first = await createAuditLog(opts);
+    await first.append(orderEntry(1));
+    await first.close();
+    await writeFile(cpFile(), '{"type":"paddock.audit.checkpoint","chain":"au', { flag: "a" });
+    const second = await createAuditLog(opts);
+    await second.append(orderEntry(2));
+    await second.close();
+    expect((await readdir(dir)).filter((n) => n.includes(".torn-"))).toHaveLength(1);
+    expect(await verifyOne()).toMatchObject({ ok: true, lines: 2, checkpoints: 2 });
+  });
+});
