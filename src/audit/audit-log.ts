@@ -60,7 +60,8 @@ export interface AuditLog {
   /** seq and SHA-256 of the last durable line: an anchor to keep elsewhere. */
   head(): ChainHead;
   /**
-   * False while records cannot be written (the last write failed, or closed): with
+   * False while records cannot be written (the last write failed, the subject key store
+   * failed, or closed): with
    * `audit.required: true` the order flow refuses orders then. The next append retries the
    * disk, so a refusal that is itself appended is what brings the trail back. A failed
    * checkpoint degrades health() but leaves the trail writable.
@@ -116,6 +117,7 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
   let head: ChainHead = { seq: 0, hash: "" };
   let failure: unknown;
   let checkpointFailure: unknown;
+  let sealFailure: unknown;
   let writeFailures = 0;
   let sealing: Promise<void> = Promise.resolve();
   let sealsPending = 0;
@@ -322,8 +324,12 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
       sealing = sealing
         .then(() => sealer.seal(snapshot))
         .then(
-          (entry) => enqueue(entry, resolve, reject),
+          (entry) => {
+            sealFailure = undefined;
+            enqueue(entry, resolve, reject);
+          },
           (err: unknown) => {
+            sealFailure = err;
             writeFailures += 1;
             logger.error(
               { err: describe(err) },
@@ -386,7 +392,7 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
   }
 
   function writable(): boolean {
-    return !closed && failure === undefined;
+    return !closed && failure === undefined && sealFailure === undefined;
   }
 
   function health(): AuditLogHealth {
@@ -395,6 +401,10 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
     if (closed) return { ok: false, status: "down", detail: "closed", ...base };
     if (failure !== undefined)
       return { ok: false, status: "degraded", detail: `last write failed: ${describe(failure)}`, ...base };
+    if (sealFailure !== undefined) {
+      const detail = `personal data cannot be sealed: ${describe(sealFailure)}`;
+      return { ok: false, status: "degraded", detail, ...base };
+    }
     if (checkpointFailure !== undefined) {
       const detail = `last checkpoint failed: ${describe(checkpointFailure)}`;
       return { ok: false, status: "degraded", detail, ...base };

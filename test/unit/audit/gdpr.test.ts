@@ -128,11 +128,14 @@ describe("personal data sealed per data subject", () => {
     expect((await openRecord(sealed, other)).subject).toBe(KEY_UNAVAILABLE);
   });
 
-  it("a failing key store rejects the append (never writes plain text) and counts a write failure", async () => {
+  it("a failing key store rejects the append (never writes plain text), degrades health until it is back", async () => {
+    const backing = memoryKv();
+    let down = true;
+    const gate = <T>(op: () => Promise<T>) => (down ? Promise.reject(new Error("state store down")) : op());
     const broken: AsyncKv = {
-      get: () => Promise.reject(new Error("state store down")),
-      put: () => Promise.reject(new Error("state store down")),
-      delete: () => Promise.reject(new Error("state store down")),
+      get: (k) => gate(() => backing.get(k)),
+      put: (k, v) => gate(() => backing.put(k, v)),
+      delete: (k) => gate(() => backing.delete(k)),
     };
     const errors: object[] = [];
     const log = await createAuditLog(
@@ -145,11 +148,28 @@ describe("personal data sealed per data subject", () => {
     await expect(log.append(orderEntry(1))).rejects.toThrow(
       "audit subject key unavailable (state store down)",
     );
+    expect(log.writable()).toBe(false);
+    expect(log.health()).toMatchObject({
+      ok: false,
+      status: "degraded",
+      writeFailures: 1,
+      detail: "personal data cannot be sealed: state store down",
+    });
     await log.append({ action: "trade_update", outcome: "info" }); // no subject: nothing to seal
-    expect(log.health()).toMatchObject({ writeFailures: 1 });
     expect(errors).toHaveLength(1);
+    down = false; // the store is back: the next append seals again and the trail is writable
+    await log.append(orderEntry(2));
+    expect(log.writable()).toBe(true);
+    expect(log.health()).toMatchObject({ ok: true, status: "up", writeFailures: 1 });
     await log.close();
-    expect(await readFile(log.path, "utf8")).not.toContain("bot-7");
+    const text = await readFile(log.path, "utf8");
+    expect(text).not.toContain("bot-7");
+    expect(
+      text
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).requestId),
+    ).toEqual([undefined, "req-2"]);
   });
 });
 
