@@ -12,6 +12,9 @@
  * re-reads the chain from disk and tries again. Nothing is dropped silently; the
  * reverse can happen: a line whose append was rejected (e.g. written, then the
  * fsync failed) may still be in the file, and the chain continues after it.
+ * With `checkpoints`, the head is signed beside the trail (checkpointer.ts); with a
+ * `sealer`, personal fields are encrypted per data subject before chaining
+ * (personal-data.ts), keeping call order while a subject's key is fetched.
  */
 import { chmod, type FileHandle, mkdir, open, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
