@@ -6,10 +6,10 @@
  */
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { resolveAuditChains } from "./chain-files.js";
 import { openRecord } from "./personal-data.js";
 import type { AuditRecord } from "./record.js";
 import type { SubjectKeyStore } from "./subject-keys.js";
-import { resolveAuditChains } from "./verify.js";
 
 export interface ExportResult {
   readonly records: number;
