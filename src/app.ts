@@ -11,10 +11,9 @@ import websocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { Redis } from "ioredis";
 import { createFleet, type ManagedFleet } from "./accounts/fleet.js";
-import { type AuditLog, createAuditLog } from "./audit/audit-log.js";
-import { createMqttSink } from "./audit/mqtt-sink.js";
+import type { AuditLog } from "./audit/audit-log.js";
+import { type AuditTrail, auditKeyRing, openAuditTrail } from "./audit/from-config.js";
 import type { AuditEntryInput } from "./audit/record.js";
-import type { AuditSink } from "./audit/sink.js";
 import { type ClientCredentialsGrant, createClientCredentialsGrant } from "./auth/client-credentials.js";
 import { createTokenIssuer, type TokenIssuer } from "./auth/token-issuer.js";
 import type { AuthOptions } from "./auth/types.js";
@@ -28,6 +27,7 @@ import { installErrorHandling } from "./http/error-handler.js";
 import type { RouteDeps } from "./http/route-deps.js";
 import { adminRoutes } from "./http/routes/admin.js";
 import { authRoutes } from "./http/routes/auth.js";
+import { complianceRoutes } from "./http/routes/compliance.js";
 import { fleetRoutes } from "./http/routes/fleet.js";
 import { healthRoutes } from "./http/routes/health.js";
 import { marketDataRoutes } from "./http/routes/market-data.js";
@@ -56,6 +56,8 @@ export interface Gateway {
   readonly app: FastifyInstance;
   readonly fleet: ManagedFleet;
   readonly audit: AuditLog;
+  /** The audit trail's parts: instance id, subject keys (GDPR), erasure. */
+  readonly trail: AuditTrail;
   readonly metrics: Metrics;
   readonly health: HealthRegistry;
   readonly issuer: TokenIssuer | undefined;
@@ -162,22 +164,9 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     );
   }
 
-  const sinks: AuditSink[] = [];
-  if (config.audit.mqttUrl) {
-    sinks.push(
-      createMqttSink({ url: config.audit.mqttUrl, topicPrefix: config.audit.mqttTopicPrefix }, { logger }),
-    );
-  }
-  const audit = await createAuditLog(
-    {
-      dir: config.audit.dir,
-      durability: config.audit.durability,
-      batchMaxDelayMs: config.audit.batchMaxDelayMs,
-      rotate: { maxBytes: config.audit.rotateMaxBytes, daily: config.audit.rotateDaily },
-      sinks,
-    },
-    { now, logger },
-  );
+  // one chain per instance, signed checkpoints, personal fields sealed per data subject
+  const trail = await openAuditTrail(config, { logger, now, keyRing: await auditKeyRing(loaded) });
+  const audit = trail.log;
   // what routes append through: the audit log, counted by outcome in paddock_audit_records_total
   const auditTrail = {
     append: (entry: AuditEntryInput) =>
@@ -191,7 +180,12 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   };
   health.register("audit", () => {
     const h = audit.health();
-    return h.ok ? { status: "up" } : { status: "down", detail: h.detail ?? "audit sink failing" };
+    return h.status === "up"
+      ? { status: "up" }
+      : {
+          status: h.status,
+          detail: h.detail ?? `audit trail ${h.status} (${h.writeFailures} failed writes)`,
+        };
   });
 
   // auth: rebuilt whole on reload (keys, JWKS, algorithms, token limits, clients); callers hold
@@ -309,6 +303,8 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     audit: auditTrail,
     isHalted: (accountId) => globalHalt || fleet.get(accountId)?.status().halted === true,
     price: (symbol) => latestPrice(marketData, symbol),
+    auditBlocked: () =>
+      config.audit.required && !audit.writable() ? (audit.health().detail ?? "write failed") : undefined,
     settings: () => config.upstream,
     now,
   });
@@ -431,6 +427,9 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   await app.register(adminRoutes({ ...routeDeps, reload, setHalted, audit: auditTrail }));
   await app.register(tradingRoutes({ ...routeDeps, orders }));
   await app.register(marketDataRoutes({ ...routeDeps, service: marketData }));
+  await app.register(
+    complianceRoutes({ auth: authenticator, erase: (s) => trail.erase(s), audit: auditTrail }),
+  );
   await app.register(streamRoutes({ ...routeDeps, audit: auditTrail }));
 
   health.start();
@@ -439,6 +438,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     app,
     fleet,
     audit,
+    trail,
     metrics,
     health,
     get issuer() {

@@ -2,15 +2,23 @@
  * Options of the audit log, checked once (each problem names its field) with
  * defaults applied.
  */
+import { extname } from "node:path";
 import { PaddockError } from "../errors.js";
+import type { CheckpointOptions } from "./checkpointer.js";
+import { chainFileOf } from "./file-naming.js";
+import { instanceIdProblem } from "./instance-id.js";
 import type { AuditSink } from "./sink.js";
 
 export type AuditDurability = "fsync" | "batched";
 
 export interface AuditLogOptions {
   readonly dir: string;
-  /** Live file name inside `dir`; default `audit.jsonl`. */
+  /** Live file name inside `dir`; default `audit-<instanceId>.jsonl`, or `audit.jsonl` without an instance id. */
   readonly fileName?: string;
+  /** This instance's id (see instance-id.ts): several instances share `dir`, each with its own chain. */
+  readonly instanceId?: string;
+  /** Signed checkpoints beside the trail (see checkpointer.ts); none when absent. */
+  readonly checkpoints?: CheckpointOptions;
   readonly rotate?: {
     /** Rotate before a line would take the live file past this size. */
     readonly maxBytes?: number;
@@ -30,9 +38,18 @@ function invalid(field: string, rule: string): PaddockError {
 }
 
 export function checkAuditLogOptions(opts: AuditLogOptions) {
-  const fileName = opts.fileName ?? "audit.jsonl";
+  if (opts.instanceId !== undefined && instanceIdProblem(opts.instanceId)) {
+    throw invalid("instanceId", instanceIdProblem(opts.instanceId)!);
+  }
+  const fileName =
+    opts.fileName ?? (opts.instanceId === undefined ? "audit.jsonl" : `audit-${opts.instanceId}.jsonl`);
   if (typeof opts.dir !== "string" || opts.dir.length === 0) throw invalid("dir", "must be a non-empty path");
-  if (fileName.length === 0 || /[/\\]/.test(fileName) || fileName.startsWith(".")) {
+  if (
+    fileName.length === 0 ||
+    /[/\\]/.test(fileName) ||
+    fileName.startsWith(".") ||
+    chainFileOf(fileName, extname(fileName))?.kind !== "live"
+  ) {
     throw invalid("fileName", "must be a plain file name");
   }
   const maxBytes = opts.rotate?.maxBytes;
@@ -59,6 +76,7 @@ export function checkAuditLogOptions(opts: AuditLogOptions) {
     batchMaxDelayMs,
     batchMaxEntries,
     sinks: opts.sinks ?? [],
+    checkpoints: opts.checkpoints,
   };
 }
 

@@ -12,6 +12,9 @@
  * re-reads the chain from disk and tries again. Nothing is dropped silently; the
  * reverse can happen: a line whose append was rejected (e.g. written, then the
  * fsync failed) may still be in the file, and the chain continues after it.
+ * With `checkpoints`, the head is signed beside the trail (checkpointer.ts); with a
+ * `sealer`, personal fields are encrypted per data subject before chaining
+ * (personal-data.ts), keeping call order while a subject's key is fetched.
  */
 import { chmod, type FileHandle, mkdir, open, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -24,7 +27,9 @@ import {
   type PreparedEntry,
   prepareEntry,
 } from "./chain.js";
+import { type Checkpointer, createCheckpointer } from "./checkpointer.js";
 import { rotatedFileName, utcDay } from "./file-naming.js";
+import type { PersonalDataSealer } from "./personal-data.js";
 import { type AuditEntry, type AuditEntryInput, auditEntryProblem } from "./record.js";
 import { scrub } from "./scrub.js";
 import { type AuditHealth, type AuditLogger, silentLogger } from "./sink.js";
@@ -33,9 +38,15 @@ import { readChainTail } from "./tail.js";
 export interface AuditLogDeps {
   readonly now?: () => number;
   readonly logger?: AuditLogger;
+  /** Encrypts personal fields per data subject before a line is chained (see personal-data.ts). */
+  readonly sealer?: PersonalDataSealer;
 }
 
 export interface AuditLogHealth extends AuditHealth {
+  /** `degraded` while the trail cannot be written (the last write or checkpoint failed), `down` once closed. */
+  readonly status: "up" | "degraded" | "down";
+  /** Writes (lines or checkpoints) that failed since the log was opened: an alarm, for a metric. */
+  readonly writeFailures: number;
   readonly sinks: readonly (AuditHealth & { readonly name: string })[];
 }
 
@@ -44,13 +55,21 @@ export interface AuditLog {
   readonly path: string;
   /** Resolves once the line is durable (per the durability mode); rejects if it could not be written. */
   append(entry: AuditEntryInput): Promise<void>;
-  /** Writes whatever waits now; resolves when everything appended before is durable. */
+  /** Writes whatever waits now; resolves when everything appended before (and its checkpoints) is durable. */
   flush(): Promise<void>;
   /** Flushes, closes the file and the sinks. Further appends reject. */
   close(): Promise<void>;
   health(): AuditLogHealth;
   /** seq and SHA-256 of the last durable line: an anchor to keep elsewhere. */
   head(): ChainHead;
+  /**
+   * False while records cannot be written (the last write failed, the subject key store
+   * failed, or closed): with
+   * `audit.required: true` the order flow refuses orders then. The next append retries the
+   * disk, so a refusal that is itself appended is what brings the trail back. A failed
+   * checkpoint degrades health() but leaves the trail writable.
+   */
+  writable(): boolean;
 }
 
 interface Pending {
@@ -100,6 +119,11 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
   let file: LiveFile | undefined;
   let head: ChainHead = { seq: 0, hash: "" };
   let failure: unknown;
+  let checkpointFailure: unknown;
+  let sealFailure: unknown;
+  let writeFailures = 0;
+  let sealing: Promise<void> = Promise.resolve();
+  let sealsPending = 0;
   let closed = false;
   let closing: Promise<void> | undefined;
   let writing = false;
@@ -107,6 +131,24 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
   let timer: NodeJS.Timeout | undefined;
   let lastSettled: Promise<void> = Promise.resolve();
   const queue: Pending[] = [];
+  const checkpointer: Checkpointer | undefined = o.checkpoints
+    ? createCheckpointer({
+        dir: o.dir,
+        fileName: o.fileName,
+        options: o.checkpoints,
+        head: () => head,
+        now,
+        logger,
+        sinks: o.sinks,
+        onFailure: (err) => {
+          checkpointFailure = err;
+          writeFailures += 1;
+        },
+        onWritten: () => {
+          checkpointFailure = undefined;
+        },
+      })
+    : undefined;
 
   async function reopen(): Promise<LiveFile> {
     const tail = await readChainTail(o.dir, o.fileName, {
@@ -126,6 +168,8 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
   }
 
   async function rotate(live: LiveFile): Promise<LiveFile> {
+    // The end of the file about to be renamed is signed first; a failure is reported, not fatal.
+    await checkpointer?.checkpoint("rotation").catch(() => {});
     file = undefined;
     await live.handle.close();
     const name = rotatedFileName(o.fileName, live.firstSeq ?? head.seq, live.day ?? utcDay(now()));
@@ -192,10 +236,12 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
           publish(chained);
           pending.resolve();
         }
+        checkpointer?.afterWrite();
       }
       failure = undefined;
     } catch (err) {
       failure = err;
+      writeFailures += 1;
       logger.error({ file: livePath, err: describe(err) }, "audit: write failed");
       const error = new PaddockError("PADDOCK_UNAVAILABLE", {
         detail: `audit log write failed (${describe(err)})`,
@@ -238,33 +284,76 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
     }, o.batchMaxDelayMs);
   }
 
+  function enqueue(snapshot: AuditEntry, resolve: () => void, reject: (err: Error) => void): void {
+    let entry: PreparedEntry;
+    try {
+      entry = prepareEntry(snapshot);
+    } catch (err) {
+      reject(new PaddockError("PADDOCK_INTERNAL", { detail: `audit entry ${describe(err)}` }));
+      return;
+    }
+    queue.push({ entry, resolve, reject });
+    schedule();
+  }
+
   function append(input: AuditEntryInput): Promise<void> {
     if (closed)
       return Promise.reject(new PaddockError("PADDOCK_UNAVAILABLE", { detail: "audit log closed" }));
     const problem = auditEntryProblem(input);
     if (problem)
       return Promise.reject(new PaddockError("PADDOCK_INTERNAL", { detail: `audit entry ${problem}` }));
-    let entry: PreparedEntry;
+    // A snapshot, taken now: the caller may reuse its objects before a batched line is written.
+    let snapshot: AuditEntry;
     try {
-      // A snapshot, serialized now: the caller may reuse its objects before a batched line is written.
-      const snapshot: AuditEntry = {
+      snapshot = {
         ...input,
         time: input.time ?? new Date(now()).toISOString(),
         ...(input.request === undefined ? {} : { request: scrub(input.request) }),
         ...(input.error === undefined ? {} : { error: { ...input.error } }),
       };
-      entry = prepareEntry(snapshot);
     } catch (err) {
       return Promise.reject(new PaddockError("PADDOCK_INTERNAL", { detail: `audit entry ${describe(err)}` }));
     }
+    const sealer = deps.sealer;
     const promise = new Promise<void>((resolve, reject) => {
-      queue.push({ entry, resolve, reject });
+      // Lines keep call order: an entry waits for a subject key only behind earlier waiting ones.
+      const sealed =
+        sealer === undefined ? snapshot : sealsPending === 0 ? sealer.sealNow(snapshot) : undefined;
+      if (sealed !== undefined || sealer === undefined) {
+        enqueue(sealed ?? snapshot, resolve, reject);
+        return;
+      }
+      sealsPending += 1;
+      sealing = sealing
+        .then(() => sealer.seal(snapshot))
+        .then(
+          (entry) => {
+            sealFailure = undefined;
+            enqueue(entry, resolve, reject);
+          },
+          (err: unknown) => {
+            sealFailure = err;
+            writeFailures += 1;
+            logger.error(
+              { err: describe(err) },
+              "audit: personal data could not be sealed (subject key store)",
+            );
+            reject(
+              new PaddockError("PADDOCK_UNAVAILABLE", {
+                detail: `audit subject key unavailable (${describe(err)})`,
+                cause: err,
+              }),
+            );
+          },
+        )
+        .finally(() => {
+          sealsPending -= 1;
+        });
     });
     lastSettled = promise.then(
       () => {},
       () => {},
     );
-    schedule();
     return promise;
   }
 
@@ -274,6 +363,7 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
     try {
       schedule();
       await last;
+      await checkpointer?.idle();
     } finally {
       flushing -= 1;
     }
@@ -294,6 +384,7 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
       } catch (err) {
         error = err;
       }
+      await checkpointer?.close();
       const live = file;
       file = undefined;
       await live?.handle.close().catch(() => {});
@@ -303,16 +394,31 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
     return closing;
   }
 
+  function writable(): boolean {
+    return !closed && failure === undefined && sealFailure === undefined;
+  }
+
   function health(): AuditLogHealth {
     const sinks = o.sinks.map((s) => ({ name: s.name, ...s.health() }));
-    if (closed) return { ok: false, detail: "closed", sinks };
-    if (failure !== undefined) return { ok: false, detail: `last write failed: ${describe(failure)}`, sinks };
-    return { ok: true, sinks };
+    const base = { writeFailures, sinks };
+    if (closed) return { ok: false, status: "down", detail: "closed", ...base };
+    if (failure !== undefined)
+      return { ok: false, status: "degraded", detail: `last write failed: ${describe(failure)}`, ...base };
+    if (sealFailure !== undefined) {
+      const detail = `personal data cannot be sealed: ${describe(sealFailure)}`;
+      return { ok: false, status: "degraded", detail, ...base };
+    }
+    if (checkpointFailure !== undefined) {
+      const detail = `last checkpoint failed: ${describe(checkpointFailure)}`;
+      return { ok: false, status: "degraded", detail, ...base };
+    }
+    return { ok: true, status: "up", ...base };
   }
 
   try {
     await mkdir(o.dir, { recursive: true });
     await reopen();
+    await checkpointer?.init();
   } catch (err) {
     throw new PaddockError("PADDOCK_UNAVAILABLE", {
       detail: `audit log ${livePath} cannot be opened (${describe(err)})`,
@@ -327,5 +433,6 @@ export async function createAuditLog(opts: AuditLogOptions, deps: AuditLogDeps =
     close,
     health,
     head: () => ({ ...head }),
+    writable,
   };
 }

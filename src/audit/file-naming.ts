@@ -55,3 +55,24 @@ function seqOf(name: string): number {
   const match = /-(\d+)-\d{4}-\d{2}-\d{2}(\.[^.]*)?$/.exec(name);
   return match?.[1] ? Number(match[1]) : Number.MAX_SAFE_INTEGER;
 }
+
+/** `<stem>.checkpoints<ext>`: the signed checkpoints of the chain whose live file is `fileName`. */
+export function checkpointsFileName(fileName: string): string {
+  const { stem, ext } = splitFileName(fileName);
+  return `${stem}.checkpoints${ext}`;
+}
+
+export type ChainFileKind = "live" | "rotated" | "checkpoints";
+
+const ROTATED_TAIL = /^(.+)-\d{12,}-\d{4}-\d{2}-\d{2}$/;
+
+/** Which chain a `.jsonl` file name belongs to, and its role in it; undefined for other files. */
+export function chainFileOf(name: string, ext = ".jsonl"): { stem: string; kind: ChainFileKind } | undefined {
+  if (!name.endsWith(ext) || name.startsWith(".")) return undefined;
+  const base = name.slice(0, name.length - ext.length);
+  if (base.endsWith(".checkpoints"))
+    return { stem: base.slice(0, -".checkpoints".length), kind: "checkpoints" };
+  const rotated = ROTATED_TAIL.exec(base);
+  if (rotated?.[1]) return { stem: rotated[1], kind: "rotated" };
+  return { stem: base, kind: "live" };
+}

@@ -1,12 +1,15 @@
 /**
  * Optional audit sink: publishes each durable line to `<topicPrefix>/<account>`
- * (`_` when the record has no account). The mqtt client reconnects by itself;
+ * (`_` when the record has no account), and each signed checkpoint to
+ * `<topicPrefix>/_checkpoint/<instanceId>` (an off-box copy of what a truncated
+ * trail must still reach). The mqtt client reconnects by itself;
  * while it is disconnected lines wait in a bounded buffer (the oldest are dropped
  * and counted past `maxBuffered`). Publishing never blocks nor fails the file
  * append: the file is the record of truth, this is a live copy.
  */
 import { connect, type IClientOptions, type MqttClient } from "mqtt";
 import { PaddockError } from "../errors.js";
+import type { Checkpoint } from "./checkpoint.js";
 import type { AuditRecord } from "./record.js";
 import { type AuditHealth, type AuditLogger, type AuditSink, silentLogger } from "./sink.js";
 
@@ -15,6 +18,8 @@ export interface MqttSinkOptions {
   readonly url: string;
   /** Default `paddock/audit`. */
   readonly topicPrefix?: string;
+  /** The chain's instance, last level of the checkpoint topic; default `_`. */
+  readonly instanceId?: string;
   /** Default 1. */
   readonly qos?: 0 | 1;
   readonly clientId?: string;
@@ -109,8 +114,17 @@ export function createMqttSink(opts: MqttSinkOptions, deps: MqttSinkDeps = {}): 
     logger.warn({ sink: "mqtt", err: lastError }, "audit: mqtt client error");
   });
 
+  const checkpointTopic = `${prefix}/_checkpoint/${topicLevel(opts.instanceId)}`;
+
   function publish(line: string, record: AuditRecord): void {
-    const out = { topic: `${prefix}/${topicLevel(record.account)}`, payload: line };
+    enqueue({ topic: `${prefix}/${topicLevel(record.account)}`, payload: line });
+  }
+
+  function publishCheckpoint(line: string, _checkpoint: Checkpoint): void {
+    enqueue({ topic: checkpointTopic, payload: line });
+  }
+
+  function enqueue(out: Outgoing): void {
     if (client.connected && buffer.length === 0) {
       send(out);
       return;
@@ -157,6 +171,7 @@ export function createMqttSink(opts: MqttSinkOptions, deps: MqttSinkDeps = {}): 
   return {
     name: "mqtt",
     publish,
+    publishCheckpoint,
     close,
     health,
     buffered: () => buffer.length,

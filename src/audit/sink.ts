@@ -3,6 +3,7 @@
  * truth: a sink receives each line only after it is durable on disk, and a sink
  * must never block or throw into the append path.
  */
+import type { Checkpoint } from "./checkpoint.js";
 import type { AuditRecord } from "./record.js";
 
 export interface AuditHealth {
@@ -15,6 +16,8 @@ export interface AuditSink {
   readonly name: string;
   /** Called once per durable line, in chain order; must return at once. */
   publish(line: string, record: AuditRecord): void;
+  /** Called once per durable signed checkpoint (see checkpoint.ts); must return at once. */
+  publishCheckpoint?(line: string, checkpoint: Checkpoint): void;
   close(): Promise<void>;
   health(): AuditHealth;
 }

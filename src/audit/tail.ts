@@ -172,3 +172,34 @@ function parseChainFields(
   }
   return { seq: record.seq, prev: record.prev, time: record.time };
 }
+
+/** The last complete line of a file (undefined when the file is missing or has none); a torn tail is ignored. */
+export async function readLastCompleteLine(path: string): Promise<Buffer | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const end = (await lastNewlineBefore(handle, size)) + 1;
+    if (end === 0) return undefined;
+    return await readLastLine(handle, end);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Cuts an incomplete last line (kept aside as `<file>.torn-<ms>`) so appends start on a fresh line. */
+export async function repairTornTail(path: string, deps: TailDeps): Promise<void> {
+  const handle = await openIfExists(path);
+  if (!handle) return;
+  try {
+    const size = (await handle.stat()).size;
+    if (size > 0) await cutTornTail(handle, path, size, deps);
+  } finally {
+    await handle.close();
+  }
+}

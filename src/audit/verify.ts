@@ -2,19 +2,32 @@
  * Checks a chain: every line parses, `seq` goes up by exactly one (a deleted line
  * shows as a gap), `prev` is the SHA-256 of the line before (an edited line breaks
  * the next one), across files given in chain order, and every file ends with a
- * newline (a truncated last line shows). A directory stands for its chain files:
- * rotated ones by name, then the live one.
+ * newline (a truncated last line shows).
  *
- * The chain cannot see an edit of the very last line or the removal of whole lines
- * at the end: compare the reported head with an anchor kept elsewhere (the MQTT
- * copy, `AuditLog.head()` in the gateway's logs).
+ * With the chain's checkpoints (`<stem>.checkpoints.jsonl`, see checkpoint.ts):
+ * the line a checkpoint names must hash to what it signed (a record rewritten with
+ * every later hash recomputed fails there), and the trail must reach the last
+ * checkpoint (a trail cut short, an emptied or a missing file fails). Signatures
+ * are checked when keys are given (`paddock audit verify --config`); without keys
+ * the report says they were not. Lines after the last checkpoint are covered by
+ * the chain only: compare the head with an anchor kept elsewhere (the MQTT copy).
+ *
+ * A directory stands for every chain in it (one per instance, see instance-id.ts),
+ * each from its rotated files (also those moved to `archive/` by retention) to its live file.
  */
 import { createReadStream } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { PaddockError } from "../errors.js";
 import { HEX64, sha256Hex } from "./chain.js";
-import { compareRotated } from "./file-naming.js";
+import { type AuditChain, resolveAuditChains } from "./chain-files.js";
+import {
+  type Checkpoint,
+  type CheckpointKeys,
+  checkpointSignatureProblem,
+  parseCheckpoint,
+} from "./checkpoint.js";
+import { chainFileOf } from "./file-naming.js";
 import { GENESIS_PREV } from "./record.js";
 
 export type VerifyResult =
@@ -26,12 +39,28 @@ export type VerifyResult =
       readonly lastSeq: number;
       /** SHA-256 of the last line, to compare with an anchor kept elsewhere. */
       readonly head: string;
+      /** Checkpoints matched against the chain. */
+      readonly checkpoints: number;
+      /** Whether their signatures were checked (keys given). */
+      readonly signatures: "checked" | "not checked";
+      /** Lines after the last checkpoint: covered by the chain only. */
+      readonly unsignedTail: number;
     }
   | { readonly ok: false; readonly file: string; readonly line: number; readonly reason: string };
 
 export interface VerifyOptions {
   /** Accept a chain whose first line is not the genesis (older files archived). */
   readonly partial?: boolean;
+  /** Public checkpoint keys: signatures are checked, and a chain with lines must have checkpoints. */
+  readonly keys?: CheckpointKeys;
+}
+
+export type { AuditChain } from "./chain-files.js";
+export { resolveAuditChains, resolveAuditFiles } from "./chain-files.js";
+
+export interface ChainVerification {
+  readonly chain: AuditChain;
+  readonly result: VerifyResult;
 }
 
 interface Cursor {
@@ -40,83 +69,91 @@ interface Cursor {
   expectedSeq: number | undefined;
   prevHash: string;
   prevWhere: string;
+  /** Checkpoints by seq, with where they are. */
+  readonly marks: ReadonlyMap<number, { checkpoint: Checkpoint; where: string }>;
+  matched: number;
+  lastMatchedSeq: number;
 }
 
 type Broken = { ok: false; file: string; line: number; reason: string };
 
-/** Rotated names (file-naming.ts) of a `.jsonl` chain. */
-const ROTATED_SUFFIX = /-\d{12,}-\d{4}-\d{2}-\d{2}\.jsonl$/;
-
-/** Expands directories into their chain files, in chain order. */
-export async function resolveAuditFiles(paths: readonly string[]): Promise<string[]> {
-  const files: string[] = [];
-  for (const path of paths) {
-    let info: Awaited<ReturnType<typeof stat>>;
-    try {
-      info = await stat(path);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
-      throw new PaddockError("PADDOCK_USAGE", {
-        detail: `${path}: ${code === "ENOENT" ? "no such file" : code}`,
-      });
-    }
-    if (!info.isDirectory()) {
-      files.push(path);
-      continue;
-    }
-    const names = (await readdir(path)).filter((n) => n.endsWith(".jsonl"));
-    const stems = new Set(names.map((n) => n.replace(ROTATED_SUFFIX, "").replace(/\.jsonl$/, "")));
-    if (stems.size > 1) {
-      throw new PaddockError("PADDOCK_USAGE", {
-        detail: `${path}: holds several chains (${[...stems].join(", ")}); name the files in order`,
-      });
-    }
-    const rotated = names.filter((n) => ROTATED_SUFFIX.test(n)).sort(compareRotated);
-    const live = names.filter((n) => !ROTATED_SUFFIX.test(n));
-    files.push(...[...rotated, ...live].map((n) => join(path, n)));
-  }
-  return files;
+/** Verifies every chain named by `paths` (see resolveAuditChains). */
+export async function verifyAuditChains(
+  paths: readonly string[],
+  options: VerifyOptions = {},
+): Promise<ChainVerification[]> {
+  const chains = await resolveAuditChains(paths);
+  if (chains.length === 0) throw new PaddockError("PADDOCK_USAGE", { detail: "no audit files to verify" });
+  const out: ChainVerification[] = [];
+  for (const chain of chains) out.push({ chain, result: await verifyChain(chain, options) });
+  return out;
 }
 
+/**
+ * Verifies the files as one chain (in the order given; a directory must hold one
+ * chain). Kept for callers that know they have a single chain.
+ */
 export async function verifyAuditFiles(
   paths: readonly string[],
   options: VerifyOptions = {},
 ): Promise<VerifyResult> {
-  const files = await resolveAuditFiles(paths);
-  if (files.length === 0) throw new PaddockError("PADDOCK_USAGE", { detail: "no audit files to verify" });
-  const cursor: Cursor = {
-    lines: 0,
-    firstSeq: 0,
-    expectedSeq: undefined,
-    prevHash: GENESIS_PREV,
-    prevWhere: "",
-  };
-  for (const file of files) {
-    const broken = await verifyFile(file, cursor, options);
-    if (broken) return broken;
-  }
-  return {
-    ok: true,
-    lines: cursor.lines,
-    firstSeq: cursor.firstSeq,
-    lastSeq: cursor.expectedSeq === undefined ? 0 : cursor.expectedSeq - 1,
-    head: cursor.lines === 0 ? GENESIS_PREV : cursor.prevHash,
-  };
+  const chains = await resolveAuditChains(paths);
+  if (chains.length === 0) throw new PaddockError("PADDOCK_USAGE", { detail: "no audit files to verify" });
+  if (chains.length === 1) return verifyChain(chains[0]!, options);
+  const files = chains.flatMap((c) => c.files);
+  const checkpoints = chains.find((c) => c.checkpoints)?.checkpoints;
+  return verifyChain(
+    {
+      name: chains[0]!.name,
+      files,
+      ...(checkpoints ? { checkpoints } : {}),
+      complete: chains.at(-1)!.complete,
+    },
+    options,
+  );
 }
 
-async function verifyFile(file: string, cursor: Cursor, options: VerifyOptions): Promise<Broken | undefined> {
+async function readCheckpoints(
+  chain: AuditChain,
+  options: VerifyOptions,
+  marks: Map<number, { checkpoint: Checkpoint; where: string }>,
+): Promise<Broken | undefined> {
+  if (!chain.checkpoints) return undefined;
+  const file = chain.checkpoints;
   let lineNo = 0;
+  let broken: Broken | undefined;
+  await readLines(file, (bytes) => {
+    lineNo += 1;
+    const parsed = parseCheckpoint(bytes.toString("utf8"));
+    const fail = (reason: string) => {
+      broken = { ok: false, file, line: lineNo, reason: `checkpoint: ${reason}` };
+      return true;
+    };
+    if (typeof parsed === "string") return fail(parsed);
+    if (parsed.chain !== chain.name) return fail(`belongs to chain ${parsed.chain}, not ${chain.name}`);
+    if (options.keys) {
+      const problem = checkpointSignatureProblem(parsed, options.keys);
+      if (problem) return fail(problem);
+    }
+    const seen = marks.get(parsed.seq);
+    if (seen && seen.checkpoint.hash !== parsed.hash) {
+      return fail(`seq ${parsed.seq} signed with two different hashes (also ${seen.where})`);
+    }
+    marks.set(parsed.seq, { checkpoint: parsed, where: `${file} line ${lineNo}` });
+    return false;
+  });
+  return broken;
+}
+
+/** Calls `onLine` for each complete line; stops when it returns true. Returns the bytes after the last newline. */
+async function readLines(file: string, onLine: (bytes: Buffer) => boolean): Promise<Buffer> {
   let rest: Buffer = Buffer.alloc(0);
-  let stream: AsyncIterable<Buffer>;
   try {
-    stream = createReadStream(file);
-    for await (const chunk of stream) {
+    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
       let data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
       let at = data.indexOf(0x0a);
       while (at >= 0) {
-        lineNo += 1;
-        const reason = checkLine(data.subarray(0, at), file, lineNo, cursor, options);
-        if (reason) return { ok: false, file, line: lineNo, reason };
+        if (onLine(data.subarray(0, at))) return Buffer.alloc(0);
         data = data.subarray(at + 1);
         at = data.indexOf(0x0a);
       }
@@ -126,6 +163,79 @@ async function verifyFile(file: string, cursor: Cursor, options: VerifyOptions):
     const code = (err as NodeJS.ErrnoException).code ?? "read error";
     throw new PaddockError("PADDOCK_USAGE", { detail: `${file}: ${code}` });
   }
+  return rest;
+}
+
+async function verifyChain(chain: AuditChain, options: VerifyOptions): Promise<VerifyResult> {
+  const marks = new Map<number, { checkpoint: Checkpoint; where: string }>();
+  const badCheckpoint = await readCheckpoints(chain, options, marks);
+  if (badCheckpoint) return badCheckpoint;
+  const cursor: Cursor = {
+    lines: 0,
+    firstSeq: 0,
+    expectedSeq: undefined,
+    prevHash: GENESIS_PREV,
+    prevWhere: "",
+    marks,
+    matched: 0,
+    lastMatchedSeq: 0,
+  };
+  for (const [i, file] of chain.files.entries()) {
+    const isLive = chainFileOf(basename(file))?.kind === "live" && i === chain.files.length - 1;
+    if (!isLive && (await stat(file)).size === 0) {
+      return { ok: false, file, line: 1, reason: "empty file: a rotated file always holds lines (emptied?)" };
+    }
+    const broken = await verifyFile(file, cursor, options);
+    if (broken) return broken;
+  }
+  const lastSeq = cursor.expectedSeq === undefined ? 0 : cursor.expectedSeq - 1;
+  const where = chain.files.at(-1) ?? join(dirname(chain.checkpoints ?? "."), `${chain.name}.jsonl`);
+  const beyond = [...marks.values()].filter((m) => m.checkpoint.seq > lastSeq);
+  if (chain.complete && beyond.length > 0) {
+    const last = beyond.reduce((a, b) => (b.checkpoint.seq > a.checkpoint.seq ? b : a));
+    const what =
+      cursor.lines === 0
+        ? chain.files.length === 0
+          ? "the trail is missing"
+          : "the trail is empty"
+        : `the trail ends at seq ${lastSeq}`;
+    return {
+      ok: false,
+      file: where,
+      line: cursor.lines + 1,
+      reason: `${what} but a checkpoint (${last.where}, ${last.checkpoint.time}) covers seq ${last.checkpoint.seq}: cut short, emptied or a file is missing`,
+    };
+  }
+  if (options.keys && cursor.lines > 0 && marks.size === 0) {
+    return {
+      ok: false,
+      file: where,
+      line: 1,
+      reason: `no signed checkpoints (${chain.name}.checkpoints.jsonl) beside ${cursor.lines} lines: removed?`,
+    };
+  }
+  return {
+    ok: true,
+    lines: cursor.lines,
+    firstSeq: cursor.firstSeq,
+    lastSeq,
+    head: cursor.lines === 0 ? GENESIS_PREV : cursor.prevHash,
+    checkpoints: cursor.matched,
+    signatures: options.keys ? "checked" : "not checked",
+    unsignedTail: lastSeq - Math.max(cursor.lastMatchedSeq, cursor.firstSeq - 1, 0),
+  };
+}
+
+async function verifyFile(file: string, cursor: Cursor, options: VerifyOptions): Promise<Broken | undefined> {
+  let lineNo = 0;
+  let broken: Broken | undefined;
+  const rest = await readLines(file, (bytes) => {
+    lineNo += 1;
+    const reason = checkLine(bytes, file, lineNo, cursor, options);
+    if (reason) broken = { ok: false, file, line: lineNo, reason };
+    return reason !== undefined;
+  });
+  if (broken) return broken;
   if (rest.length > 0) {
     return {
       ok: false,
@@ -176,9 +286,20 @@ function checkLine(
       return `prev is not the SHA-256 of the previous line (${cursor.prevWhere}): that line was altered, or this line's prev was`;
     }
   }
+  const hash = sha256Hex(bytes);
+  const mark = cursor.marks.get(seq);
+  if (mark) {
+    if (mark.checkpoint.hash !== hash) {
+      const from = cursor.lastMatchedSeq + 1;
+      const range = from === seq ? `seq ${seq}` : `seq ${from}..${seq}`;
+      return `does not match the checkpoint of seq ${seq} (${mark.where}, ${mark.checkpoint.time}): a record in ${range} was rewritten (later hashes recomputed)`;
+    }
+    cursor.matched += 1;
+    cursor.lastMatchedSeq = seq;
+  }
   cursor.lines += 1;
   cursor.expectedSeq = seq + 1;
-  cursor.prevHash = sha256Hex(bytes);
+  cursor.prevHash = hash;
   cursor.prevWhere = `${file} line ${lineNo}`;
   return undefined;
 }

@@ -5,6 +5,7 @@ import { PaddockError } from "../errors.js";
 import { auditCommand } from "./commands/audit.js";
 import { configCommand } from "./commands/config.js";
 import { demoCommand } from "./commands/demo.js";
+import { gdprCommand } from "./commands/gdpr.js";
 import { initCommand } from "./commands/init.js";
 import { keysCommand } from "./commands/keys.js";
 import { serveCommand } from "./commands/serve.js";
@@ -27,6 +28,7 @@ export function buildCli(output: Output = processOutput): Command {
     keysCommand(output),
     configCommand(output),
     auditCommand(),
+    gdprCommand(output),
   ]) {
     program.addCommand(cmd);
   }

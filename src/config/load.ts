@@ -158,6 +158,8 @@ function resolvePaths(cfg: Config, dir: string): void {
   for (const k of a.publicKeyFiles) k.path = resolveFrom(dir, k.path);
   if (a.jwksFile) a.jwksFile = resolveFrom(dir, a.jwksFile);
   cfg.audit.dir = resolveFrom(dir, cfg.audit.dir);
+  if (cfg.audit.checkpointKeyFile)
+    cfg.audit.checkpointKeyFile = resolveFrom(dir, cfg.audit.checkpointKeyFile);
 }
 
 function semanticProblems(cfg: Config): ConfigProblem[] {

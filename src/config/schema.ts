@@ -325,8 +325,46 @@ export const AuditSchema = Type.Object(
     mqttUrl: Type.Optional(Type.String({ minLength: 1, description: "Also publish each record over MQTT." })),
     mqttTopicPrefix: Type.String({
       default: "paddock/audit",
-      description: "Topic prefix; `/<account>` appended.",
+      description: "Topic prefix; `/<account>` appended (checkpoints: `/_checkpoint/<instanceId>`).",
     }),
+    instanceId: Type.Optional(
+      Type.String({
+        pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",
+        description:
+          "This instance's chain (`audit-<instanceId>.jsonl`); default: generated once per host and kept in the audit dir.",
+      }),
+    ),
+    required: Type.Boolean({
+      default: false,
+      description: "Refuse orders while the audit trail cannot be written.",
+    }),
+    retentionDays: Type.Integer({
+      minimum: 1,
+      default: 2190,
+      description: "Keep rotated audit files this many days (2190 = six years, SEC rule 17a-4).",
+    }),
+    retentionAction: Type.Union([Type.Literal("report"), Type.Literal("archive")], {
+      default: "report",
+      description:
+        "Files past retention: log them (`report`) or move them to `<dir>/archive/` (`archive`); never deleted.",
+    }),
+    checkpointEveryRecords: Type.Integer({
+      minimum: 1,
+      default: 10_000,
+      description: "Sign a checkpoint of the chain head at least every this many records.",
+    }),
+    checkpointIntervalSeconds: Type.Integer({
+      minimum: 0,
+      default: 300,
+      description: "Sign a checkpoint at least this often while records are added; 0 only by count.",
+    }),
+    checkpointKeyFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "Ed25519 private key (PKCS#8 PEM) for checkpoints; default: derived from the master key.",
+      }),
+    ),
   },
   { ...strict, default: {}, description: "The tamper-evident audit trail of trading actions." },
 );

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { connectAsync, type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuditLog } from "../../src/audit/audit-log.js";
+import { deriveCheckpointSigner } from "../../src/audit/checkpoint.js";
 import { createMqttSink } from "../../src/audit/mqtt-sink.js";
 
 const BROKER = process.env.MQTT_URL ?? "mqtt://127.0.0.1:1883";
@@ -146,5 +147,31 @@ describe.skipIf(!available)("MQTT audit sink (real broker)", () => {
       await log.close();
       await new Promise((resolve) => proxy.close(resolve));
     }
+  });
+
+  it("publishes each checkpoint, byte for byte, to <prefix>/_checkpoint/<instanceId>", async () => {
+    const sink = createMqttSink({ url: BROKER, topicPrefix: prefix, instanceId: "gw-a" });
+    const cpDir = join(dir, "checkpoints");
+    const log = await createAuditLog({
+      dir: cpDir,
+      instanceId: "gw-a",
+      durability: "fsync",
+      sinks: [sink],
+      checkpoints: { signer: deriveCheckpointSigner(Buffer.alloc(32, 1)), everyRecords: 2, everyMs: 0 },
+    });
+    const inbox = collect(subscriber, `${prefix}/_checkpoint/`);
+    for (let i = 0; i < 4; i++) await log.append({ action: "order.submit", outcome: "accepted" });
+    await log.flush();
+    await inbox.until(2); // first (seq 1) and count (seq 3)
+    await log.close(); // the close checkpoint (seq 4) goes out before the sink closes
+    await inbox.until(3);
+    const written = (await readFile(join(cpDir, "audit-gw-a.checkpoints.jsonl"), "utf8")).trim().split("\n");
+    expect(written.map((l) => [JSON.parse(l).reason, JSON.parse(l).seq])).toEqual([
+      ["first", 1],
+      ["count", 3],
+      ["close", 4],
+    ]);
+    expect(inbox.got.map((m) => m.topic)).toEqual(Array(3).fill(`${prefix}/_checkpoint/gw-a`));
+    expect(inbox.got.map((m) => m.payload)).toEqual(written);
   });
 });

@@ -5,6 +5,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { openRecord } from "../../src/audit/personal-data.js";
 import { verifyAuditFiles } from "../../src/audit/verify.js";
 import { startGateway, type TestGateway } from "../helpers/start-gateway.js";
 
@@ -42,10 +43,17 @@ describe("audit trail", () => {
     const cancel = await gw.call(`/v1/accounts/acct-001/v2/orders/${placed.id}`, { method: "DELETE" });
     expect([204, 422]).toContain(cancel.status);
     await gw.gateway.audit.flush();
-    const lines = (await readFile(gw.gateway.audit.path, "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const raw = await readFile(gw.gateway.audit.path, "utf8");
+    // personal fields are sealed per data subject on disk; the subject's key opens them
+    expect(raw).not.toContain("test-admin");
+    expect(raw).not.toContain('"audit-1"');
+    const keys = gw.gateway.trail.subjectKeys!;
+    const lines = await Promise.all(
+      raw
+        .trim()
+        .split("\n")
+        .map((l) => openRecord(JSON.parse(l) as Record<string, unknown>, keys)),
+    );
     const submits = lines.filter((l) => l.action === "order.submit");
     expect(submits[0]).toMatchObject({
       outcome: "accepted",

@@ -37,7 +37,9 @@ async function run(...args: string[]) {
 describe("paddock audit verify", () => {
   it("prints ok with the line count and head, exit code untouched", async () => {
     const io = await run("verify", join(dir, "audit.jsonl"));
-    expect(io.out).toMatch(/^ok: 5 lines verified\nhead: seq 5 sha256 [0-9a-f]{64}\n$/);
+    expect(io.out).toMatch(
+      /^ok: audit: 5 lines verified \(seq 1-5\), 0 checkpoints matched\nhead: seq 5 sha256 [0-9a-f]{64}\nnote: checkpoint signatures not checked \(give --config to check them\)\n$/,
+    );
     expect(io.err).toBe("");
     expect(io.code).toBeUndefined();
   });
@@ -84,5 +86,8 @@ describe("paddock audit verify", () => {
     const verify = auditCommand().commands.find((c) => c.name() === "verify");
     expect(verify?.helpInformation()).toContain("--partial");
     expect(verify?.helpInformation()).toContain("<files...>");
+    expect(verify?.helpInformation()).toContain("--config");
+    const exporter = auditCommand().commands.find((c) => c.name() === "export");
+    expect(exporter?.helpInformation()).toContain("--config");
   });
 });

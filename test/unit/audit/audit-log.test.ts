@@ -149,7 +149,14 @@ describe("createAuditLog", () => {
       await expect(log.append(orderEntry(1))).rejects.toSatisfy(
         (err) => isPaddockError(err, "PADDOCK_UNAVAILABLE") && err.message.includes("ENOSPC"),
       );
-      expect(log.health()).toMatchObject({ ok: false, detail: "last write failed: ENOSPC" });
+      expect(log.health()).toMatchObject({
+        ok: false,
+        status: "degraded",
+        writeFailures: 1,
+        detail: "last write failed: ENOSPC",
+      });
+      expect(log.writable()).toBe(false);
+      expect(errors[0]).toMatchObject({ err: "ENOSPC" });
       await expect(log.append(orderEntry(2))).rejects.toThrow("ENOSPC"); // retried, still failing
       await expect(log.flush()).rejects.toThrow("ENOSPC");
       expect(errors.length).toBeGreaterThanOrEqual(2);
@@ -158,7 +165,8 @@ describe("createAuditLog", () => {
       // the chain from disk and succeeds; health recovers.
       await rm(join(dir, "audit.jsonl"));
       await log.append(orderEntry(3));
-      expect(log.health()).toMatchObject({ ok: true });
+      expect(log.health()).toMatchObject({ ok: true, status: "up", writeFailures: 2 });
+      expect(log.writable()).toBe(true);
       const lines = await readLines(join(dir, "audit.jsonl"));
       expect(lines.map((l) => JSON.parse(l).requestId)).toEqual(["req-3"]);
       expect(await verifyAuditFiles([dir])).toMatchObject({ ok: true, lines: 1 });
@@ -229,6 +237,8 @@ describe("createAuditLog", () => {
     expect(seen).toEqual([`1:${lines[0]}`, `2:${lines[1]}`]);
     expect(log.health()).toEqual({
       ok: true,
+      status: "up",
+      writeFailures: 0,
       sinks: [
         { name: "bad", ok: false, detail: "down" },
         { name: "good", ok: true },
