@@ -15,7 +15,11 @@ import { type AuditLog, createAuditLog } from "./audit/audit-log.js";
 import { createMqttSink } from "./audit/mqtt-sink.js";
 import type { AuditEntryInput } from "./audit/record.js";
 import type { AuditSink } from "./audit/sink.js";
-import { type ClientCredentialsGrant, createClientCredentialsGrant } from "./auth/client-credentials.js";
+import {
+  type ClientCredentialsGrant,
+  createClientCredentialsGrant,
+  createClientKeyPairs,
+} from "./auth/client-credentials.js";
 import { createTokenIssuer, type TokenIssuer } from "./auth/token-issuer.js";
 import type { AuthOptions } from "./auth/types.js";
 import { createVerifier, type Verifier } from "./auth/verifier.js";
@@ -208,7 +212,11 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     now,
   });
   const stopProbes = registerUpstreamProbes({ health, fleet, metrics, logger, config: () => config, now });
-  const authenticator = createAuthenticator(verifier, fleet);
+  const authenticator = createAuthenticator(
+    verifier,
+    fleet,
+    createClientKeyPairs({ clients: () => config.auth.clients, now }),
+  );
   let globalHalt = false;
 
   const https = await tlsOptions(config);

@@ -161,7 +161,12 @@ const DEFS: readonly Def[] = [
 ];
 
 /** Repeating these has the effect of doing them once (a retry after an unknown outcome is safe). */
-const IDEMPOTENT_CHANGES = new Set(["order.cancel", "order.cancel_all", "watchlist.update", "watchlist.delete"]);
+const IDEMPOTENT_CHANGES = new Set([
+  "order.cancel",
+  "order.cancel_all",
+  "watchlist.update",
+  "watchlist.delete",
+]);
 
 const build = ([method, template, operation, action, priority]: Def): TradingRoute => {
   const params: Record<string, ParamKind> = {};
