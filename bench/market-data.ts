@@ -17,16 +17,11 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import Fastify from "fastify";
-import { Redis } from "ioredis";
 import { parse, stringify } from "yaml";
-import { authOptionsOf, buildGateway, type Gateway } from "../src/app.js";
-import { createVerifier } from "../src/auth/verifier.js";
+import { buildGateway, type Gateway } from "../src/app.js";
 import { runInit } from "../src/cli/commands/init.js";
 import { loadConfig } from "../src/config/load.js";
-import { createAuthenticator } from "../src/http/authenticator.js";
-import { installErrorHandling } from "../src/http/error-handler.js";
-import { MARKET_DATA_PREFIX, marketDataRoutes } from "../src/http/routes/market-data.js";
+import { MARKET_DATA_PREFIX } from "../src/http/routes/market-data.js";
 import { listenGateway } from "../src/main.js";
 import { createLogger } from "../src/observability/logger.js";
 import { startSim } from "../src/sim/index.js";
@@ -74,42 +69,15 @@ function rng(seed: number): () => number {
   };
 }
 
-/** The gateway's data routes: app.ts's own when registered, else mounted on the gateway's parts. */
+/** The gateway's data routes (app.ts registers them with the market-data service it builds). */
 async function dataBase(
   gateway: Gateway,
   gatewayUrl: string,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  if (gateway.app.hasRoute({ method: "GET", url: `${MARKET_DATA_PREFIX}/v2/stocks/*` })) {
-    return { url: `${gatewayUrl}${MARKET_DATA_PREFIX}`, close: async () => {} };
+  if (!gateway.app.hasRoute({ method: "GET", url: `${MARKET_DATA_PREFIX}/v2/stocks/*` })) {
+    throw new Error("the gateway serves no market-data routes");
   }
-  const config = gateway.config();
-  const redis = config.cache.redisUrl
-    ? new Redis(config.cache.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
-    : undefined;
-  const verifier = await createVerifier(authOptionsOf(config));
-  const app = Fastify();
-  installErrorHandling(app);
-  await app.register(
-    marketDataRoutes({
-      config,
-      fleet: gateway.fleet,
-      auth: createAuthenticator(verifier, gateway.fleet),
-      logger: createLogger({ level: "silent" }),
-      metrics: gateway.metrics,
-      health: gateway.health,
-      redis,
-      now: Date.now,
-    }),
-  );
-  const url = await app.listen({ port: 0, host: "127.0.0.1" });
-  return {
-    url: `${url}${MARKET_DATA_PREFIX}`,
-    async close() {
-      await app.close();
-      verifier.close();
-      redis?.disconnect();
-    },
-  };
+  return { url: `${gatewayUrl}${MARKET_DATA_PREFIX}`, close: async () => {} };
 }
 
 interface Served {

@@ -213,17 +213,18 @@ async function main(): Promise<void> {
     exp: Math.floor(Date.now() / 1000) + 3600,
   };
   const deps: RouteDeps = {
-    config: {
-      streams: {
-        maxClients: CLIENTS + 10,
-        maxSymbolsPerClient: SYMBOLS,
-        sendBufferBytes: 4_194_304,
-        silenceTimeoutMs: 60_000,
-        unsubscribeGraceMs: 5000,
-      },
-      upstream: { dataStreamUrl: `ws://127.0.0.1:${upPort}` },
-      cache: { redisKeyPrefix: "bench:" },
-    } as unknown as Config, // the streams plugin reads only these sections
+    config: () =>
+      ({
+        streams: {
+          maxClients: CLIENTS + 10,
+          maxSymbolsPerClient: SYMBOLS,
+          sendBufferBytes: 4_194_304,
+          silenceTimeoutMs: 60_000,
+          unsubscribeGraceMs: 5000,
+        },
+        upstream: { dataStreamUrl: `ws://127.0.0.1:${upPort}` },
+        cache: { redisKeyPrefix: "bench:" },
+      }) as unknown as Config, // the streams plugin reads only these sections
     fleet: standInFleet(`http://127.0.0.1:${upPort}`),
     auth: {
       authenticate: async () => principal,

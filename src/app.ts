@@ -35,11 +35,14 @@ import { healthRoutes } from "./http/routes/health.js";
 import { marketDataRoutes } from "./http/routes/market-data.js";
 import { streamRoutes } from "./http/routes/streams.js";
 import { tradingRoutes } from "./http/routes/trading.js";
+import { latestPrice } from "./marketdata/latest-price.js";
+import { createMarketDataService } from "./marketdata/market-data-service.js";
 import { createHealthRegistry, type HealthRegistry } from "./observability/health.js";
 import type { Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { createBudgetFactory } from "./resilience/budget.js";
 import { createOrderLedger } from "./trading/order-ledger.js";
+import { createOrderService } from "./trading/order-service.js";
 import { createTransport } from "./upstream/client.js";
 import { registerUpstreamProbes } from "./upstream/probes.js";
 
@@ -264,7 +267,39 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.register(websocket, { options: { maxPayload: 1 << 20 } });
 
-  const routeDeps: RouteDeps = { config, fleet, auth: authenticator, logger, metrics, health, redis, now };
+  const routeDeps: RouteDeps = {
+    config: () => config,
+    fleet,
+    auth: authenticator,
+    logger,
+    metrics,
+    health,
+    redis,
+    now,
+  };
+  const marketData = createMarketDataService({
+    config: {
+      get marketData() {
+        return config.marketData;
+      },
+      get cache() {
+        return config.cache;
+      },
+    },
+    fleet,
+    redis,
+    registry: metrics.registry,
+    now,
+  });
+  if (redis) health.register("market-data-cache", () => marketData.check(), { required: false });
+  const orders = createOrderService({
+    ledger,
+    audit: auditTrail,
+    isHalted: (accountId) => globalHalt || fleet.get(accountId)?.status().halted === true,
+    price: (symbol) => latestPrice(marketData, symbol),
+    settings: () => config.upstream,
+    now,
+  });
   const reload = async () => {
     if (!deps.loadConfig) throw new Error("reload is not available: no configuration loader");
     let next: LoadedConfig;
@@ -292,8 +327,8 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   await app.register(authRoutes({ issuer, grant }));
   await app.register(fleetRoutes(routeDeps));
   await app.register(adminRoutes({ ...routeDeps, reload, setHalted, audit: auditTrail }));
-  await app.register(tradingRoutes({ ...routeDeps, ledger, audit: auditTrail, isHalted: () => globalHalt }));
-  await app.register(marketDataRoutes(routeDeps));
+  await app.register(tradingRoutes({ ...routeDeps, orders }));
+  await app.register(marketDataRoutes({ ...routeDeps, service: marketData }));
   await app.register(streamRoutes({ ...routeDeps, audit: auditTrail }));
 
   health.start();

@@ -108,6 +108,8 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export interface PaddockErrorOptions {
   /** Public detail appended to the code's message; must never contain secrets. */
   readonly detail?: string;
+  /** The input at fault (a request field, a configuration path); named before the detail. */
+  readonly field?: string;
   /** Internal cause, logged but never sent to a client. */
   readonly cause?: unknown;
   /** Seconds a client should wait (429, 503). */
@@ -123,10 +125,15 @@ export class PaddockError extends Error {
   readonly retryable: boolean;
   readonly retryAfterSeconds: number | undefined;
   readonly extra: Readonly<Record<string, string | number | boolean>> | undefined;
+  /** The public detail alone, without the code's message (callers that re-label it read this). */
+  readonly detail: string | undefined;
+  readonly field: string | undefined;
 
   constructor(code: ErrorCode, options: PaddockErrorOptions = {}) {
     const def = ERROR_CODES[code];
-    super(options.detail ? `${def.message}: ${options.detail}` : def.message, { cause: options.cause });
+    const said =
+      options.field === undefined ? options.detail : `${options.field}: ${options.detail ?? "invalid"}`;
+    super(said ? `${def.message}: ${said}` : def.message, { cause: options.cause });
     this.name = "PaddockError";
     this.code = code;
     this.status = def.status;
@@ -134,6 +141,8 @@ export class PaddockError extends Error {
     this.retryable = def.retryable;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.extra = options.extra;
+    this.detail = options.detail;
+    this.field = options.field;
   }
 
   /** Wraps anything thrown at a boundary; PaddockErrors pass through unchanged. */

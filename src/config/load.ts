@@ -287,10 +287,7 @@ export async function loadConfig(path: string, options: LoadOptions = {}): Promi
         try {
           setAt(cfg, f.path, decryptSecret(value, f.owner, keyRing, where));
         } catch (err) {
-          const reason =
-            err instanceof PaddockError
-              ? err.message.slice(err.message.indexOf(`${where}: `) + where.length + 2)
-              : String(err);
+          const reason = err instanceof PaddockError ? (err.detail ?? err.message) : String(err);
           const whose = f.path[0] === "accounts" ? ` (account ${f.owner})` : "";
           problems.push({ path: where, message: `${reason}${whose}` });
         }

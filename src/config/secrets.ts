@@ -94,7 +94,7 @@ export function encryptSecret(plaintext: string, owner: string, key: MasterKey):
  */
 export function decryptSecret(envelope: string, owner: string, ring: KeyRing, where: string): string {
   if (!isEncrypted(envelope)) {
-    throw new PaddockError("PADDOCK_SECRET_DECRYPT", { detail: `${where}: not an encrypted value` });
+    throw new PaddockError("PADDOCK_SECRET_DECRYPT", { field: where, detail: `not an encrypted value` });
   }
   const rest = envelope.slice(PREFIX.length);
   const sep = rest.indexOf(":");
@@ -102,7 +102,8 @@ export function decryptSecret(envelope: string, owner: string, ring: KeyRing, wh
   const key = ring.all.get(keyId);
   if (!key) {
     throw new PaddockError("PADDOCK_SECRET_DECRYPT", {
-      detail: `${where}: sealed with master key ${keyId || "?"}, which is not loaded (wrong master key?)`,
+      field: where,
+      detail: `sealed with master key ${keyId || "?"}, which is not loaded (wrong master key?)`,
     });
   }
   const text = rest.slice(sep + 1);
@@ -111,11 +112,12 @@ export function decryptSecret(envelope: string, owner: string, ring: KeyRing, wh
   // an edited value still open.
   if (payload.toString("base64url") !== text) {
     throw new PaddockError("PADDOCK_SECRET_DECRYPT", {
-      detail: `${where}: authentication failed (tampered, or moved from another account)`,
+      field: where,
+      detail: `authentication failed (tampered, or moved from another account)`,
     });
   }
   if (payload.length < NONCE_BYTES + TAG_BYTES) {
-    throw new PaddockError("PADDOCK_SECRET_DECRYPT", { detail: `${where}: truncated encrypted value` });
+    throw new PaddockError("PADDOCK_SECRET_DECRYPT", { field: where, detail: `truncated encrypted value` });
   }
   try {
     const decipher = createDecipheriv("aes-256-gcm", key.key, payload.subarray(0, NONCE_BYTES));
@@ -128,7 +130,8 @@ export function decryptSecret(envelope: string, owner: string, ring: KeyRing, wh
     return plain.toString("utf8");
   } catch (err) {
     throw new PaddockError("PADDOCK_SECRET_DECRYPT", {
-      detail: `${where}: authentication failed (tampered, or moved from another account)`,
+      field: where,
+      detail: `authentication failed (tampered, or moved from another account)`,
       cause: err,
     });
   }

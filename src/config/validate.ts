@@ -3,6 +3,7 @@
  * (`accounts[3].secretKey: …`), and suggests the nearest key for a misspelt one.
  */
 import type { TSchema } from "@sinclair/typebox";
+import { ValueErrorType } from "@sinclair/typebox/errors";
 import { Value } from "@sinclair/typebox/value";
 
 export interface ConfigProblem {
@@ -54,8 +55,8 @@ interface SchemaShape {
   anyOf?: Array<{ const?: unknown }>;
 }
 
-function describe(message: string, schema: SchemaShape, pointer: string): string {
-  if (message === "Unexpected property") {
+function describe(type: ValueErrorType, message: string, schema: SchemaShape, pointer: string): string {
+  if (type === ValueErrorType.ObjectAdditionalProperties) {
     const key = pointer.split("/").pop() ?? "";
     const hint = nearest(key, Object.keys(schema.properties ?? {}));
     return hint ? `unknown key (did you mean "${hint}"?)` : "unknown key";
@@ -75,7 +76,7 @@ export function validateAgainst(schema: TSchema, value: unknown): ConfigProblem[
     seen.add(err.path);
     problems.push({
       path: formatPath(err.path),
-      message: describe(err.message, err.schema as SchemaShape, err.path),
+      message: describe(err.type, err.message, err.schema as SchemaShape, err.path),
     });
   }
   return problems;

@@ -33,7 +33,8 @@ export interface Authenticator {
 }
 
 export interface RouteDeps {
-  readonly config: Config;
+  /** The running configuration, read at use: a reload reaches every route. */
+  readonly config: () => Config;
   readonly fleet: Fleet;
   readonly auth: Authenticator;
   readonly logger: Logger;

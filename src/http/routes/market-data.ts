@@ -5,28 +5,19 @@
  * data base path set to `http://gateway/v1/data`.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import { createMarketDataService, type MarketDataService } from "../../marketdata/market-data-service.js";
+import type { MarketDataService } from "../../marketdata/market-data-service.js";
 import type { RouteDeps } from "../route-deps.js";
 
 export const MARKET_DATA_PREFIX = "/v1/data";
 
-export interface MarketDataRouteOptions {
-  /** An existing service (tests, or an app that wants to reach its stats); else one is built from deps. */
-  readonly service?: MarketDataService;
+export interface MarketDataRouteDeps extends Pick<RouteDeps, "auth"> {
+  /** Built by app.ts (one per gateway): the cache, single-flight and upstream fetches. */
+  readonly service: MarketDataService;
 }
 
-export function marketDataRoutes(deps: RouteDeps, options: MarketDataRouteOptions = {}): FastifyPluginAsync {
+export function marketDataRoutes(deps: MarketDataRouteDeps): FastifyPluginAsync {
   return async (app) => {
-    const service =
-      options.service ??
-      createMarketDataService({
-        config: deps.config,
-        fleet: deps.fleet,
-        redis: deps.redis,
-        registry: deps.metrics.registry,
-        now: deps.now,
-      });
-    if (deps.redis) deps.health.register("market-data-cache", () => service.check(), { required: false });
+    const { service } = deps;
 
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       await deps.auth.authenticate(request, { scope: "data" });

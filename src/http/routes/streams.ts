@@ -37,13 +37,13 @@ type WithPrincipal = FastifyRequest & { streamPrincipal?: Principal };
 export function streamRoutes(deps: StreamRouteDeps): FastifyPluginAsync {
   return async (app) => {
     const service = await createStreamService({
-      streams: deps.config.streams,
-      dataStreamUrl: deps.config.upstream.dataStreamUrl,
+      streams: deps.config().streams,
+      dataStreamUrl: deps.config().upstream.dataStreamUrl,
       fleet: deps.fleet,
       logger: deps.logger,
       registry: deps.metrics.registry,
       redis: deps.redis,
-      redisKeyPrefix: deps.config.cache.redisKeyPrefix,
+      redisKeyPrefix: deps.config().cache.redisKeyPrefix,
       audit: deps.audit,
       now: deps.now,
       ...deps.streamTuning,

@@ -15,7 +15,6 @@ import {
   createMarketDataService,
   type MarketDataService,
 } from "../../../src/marketdata/market-data-service.js";
-import { createLogger } from "../../../src/observability/logger.js";
 import { type StartGatewayOptions, startGateway, type TestGateway } from "../../helpers/start-gateway.js";
 
 export interface DataGateway extends TestGateway {
@@ -59,21 +58,7 @@ export async function startDataGateway(opts: StartGatewayOptions = {}): Promise<
   });
   const app = Fastify();
   installErrorHandling(app);
-  await app.register(
-    marketDataRoutes(
-      {
-        config,
-        fleet,
-        auth: createAuthenticator(verifier, fleet),
-        logger: createLogger({ level: "silent" }),
-        metrics: gw.gateway.metrics,
-        health: gw.gateway.health,
-        redis,
-        now: Date.now,
-      },
-      { service },
-    ),
-  );
+  await app.register(marketDataRoutes({ auth: createAuthenticator(verifier, fleet), service }));
   const front = await app.listen({ port: 0, host: "127.0.0.1" });
   const frontCall = (pathAndQuery: string, token?: string) =>
     fetch(`${front}${MARKET_DATA_PREFIX}${pathAndQuery}`, {

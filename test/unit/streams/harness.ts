@@ -157,7 +157,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     cache: { redisKeyPrefix: opts.redisKeyPrefix ?? "paddock:" },
   } as unknown as Config; // only the sections the streams plugin reads
   const deps: RouteDeps = {
-    config,
+    config: () => config,
     fleet,
     auth: realAuth ?? auth,
     logger: silentLogger(),
