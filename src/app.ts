@@ -26,7 +26,8 @@ import { createVerifier, type Verifier } from "./auth/verifier.js";
 import type { LoadedConfig } from "./config/load.js";
 import type { Config } from "./config/schema.js";
 import { createAuthenticator } from "./http/authenticator.js";
-import { installErrorHandling } from "./http/error-handler.js";
+import { checkRequestTarget } from "./http/canonical-target.js";
+import { installErrorHandling, sendError } from "./http/error-handler.js";
 import type { RouteDeps } from "./http/route-deps.js";
 import { adminRoutes } from "./http/routes/admin.js";
 import { authRoutes } from "./http/routes/auth.js";
@@ -235,6 +236,15 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   // The HTTPS and HTTP servers offer routes the same API; only the listener differs.
   const app = (https ? Fastify({ ...options, https }) : Fastify(options)) as unknown as FastifyInstance;
   installErrorHandling(app);
+  // canonicalise first, then route: a non-canonical raw target is a 400 before any route runs
+  app.addHook("onRequest", (request, reply, done) => {
+    try {
+      checkRequestTarget(request.raw.url ?? "");
+      done();
+    } catch (err) {
+      sendError(request, reply, err);
+    }
+  });
   app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unknown";
     metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
