@@ -28,6 +28,7 @@ import type { Config } from "./config/schema.js";
 import { createAuthenticator } from "./http/authenticator.js";
 import { checkRequestTarget } from "./http/canonical-target.js";
 import { installErrorHandling, sendError } from "./http/error-handler.js";
+import { augmentOpenApi } from "./http/openapi-schemas.js";
 import type { RouteDeps } from "./http/route-deps.js";
 import { adminRoutes } from "./http/routes/admin.js";
 import { authRoutes } from "./http/routes/auth.js";
@@ -267,11 +268,14 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
         version: "1",
         description:
           "Many Alpaca accounts behind one JWT-authenticated API. Alpaca-compatible trading pass-through under " +
-          "`/v1/accounts/{accountId}/v2/...` (any Alpaca trading v2 path), market data under `/v1/data/...`.",
+          "`/v1/accounts/{accountId}/…` (the routes listed below, from Alpaca's Trading API), market data under " +
+          "`/v1/data/…`. Authenticate with `Authorization: Bearer <JWT>`, or Alpaca's key pair (the JWT as " +
+          "`APCA-API-SECRET-KEY`, or a registered client's id and secret).",
       },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
-      security: [{ bearer: [] }],
     },
+    // the gateway's own routes with schemas, every error code, public routes, the pass-through table
+    transformObject: (doc) =>
+      augmentOpenApi((doc as { openapiObject: Record<string, unknown> }).openapiObject) as never, // the hook types its result as the OpenAPI object; ours is the same document, augmented
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
