@@ -252,12 +252,6 @@ export function matchTradingRoute(method: string, canonicalPath: string): Matche
   return { route: best.c.route, params: best.params, upstreamPath };
 }
 
-/** True when some route of the table has this path with another method (405 rather than 404). */
-export function pathIsKnown(canonicalPath: string): boolean {
-  const segs = canonicalPath.slice(1).split("/");
-  return COMPILED.some((c) => matchParts(c, segs) !== undefined);
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Equity, crypto (`BTC/USD`), option (OCC) symbols, and asset ids. */
 const SYMBOL = /^[A-Za-z0-9][A-Za-z0-9./:_-]{0,63}$/;
