@@ -36,8 +36,11 @@ export const decodeSegment = (segment: string): string =>
 /** Encodes a path parameter value the canonical way (what `decodeSegment` reverses). */
 export const encodeSegment = (value: string): string => encodeURIComponent(value);
 
-/** Checks a raw request target; throws PADDOCK_REQUEST_TARGET (400) naming the first problem. */
-export function canonicalTarget(raw: string): CanonicalTarget {
+/**
+ * Checks a raw request target; throws PADDOCK_REQUEST_TARGET (400) naming the first problem.
+ * `trailingSlash` lets the last segment be empty (`/docs/`), never one in the middle.
+ */
+export function canonicalTarget(raw: string, opts: { trailingSlash?: boolean } = {}): CanonicalTarget {
   if (!raw.startsWith("/")) throw refuse("only origin-form targets (starting with /) are accepted");
   const q = raw.indexOf("?");
   const path = q < 0 ? raw : raw.slice(0, q);
@@ -45,8 +48,11 @@ export function canonicalTarget(raw: string): CanonicalTarget {
   if (path.includes("\\")) throw refuse("backslash in path");
   if (path.includes("#") || query.includes("#")) throw refuse("fragment in request target");
   const segments = path.slice(1).split("/");
-  for (const seg of segments) {
-    if (seg === "") throw refuse("empty path segment");
+  for (const [i, seg] of segments.entries()) {
+    if (seg === "") {
+      if (opts.trailingSlash && i === segments.length - 1) continue;
+      throw refuse("empty path segment");
+    }
     const bare = seg.replace(ESCAPE, (_m, hex: string) => {
       if (!ALLOWED_ESCAPES.has(hex.toUpperCase())) {
         throw refuse(`percent-encoded %${hex.toUpperCase()} in path (only %2F and %3A in parameters)`);
@@ -65,10 +71,13 @@ export function canonicalTarget(raw: string): CanonicalTarget {
 /**
  * The gateway-wide rule, for an onRequest hook: every target is canonical, and under
  * `/v1/accounts/{id}` the account id is `[A-Za-z0-9_-]+` literally. `*` (OPTIONS) passes.
+ * Outside the API (`/`, `/docs/`) a trailing slash is allowed: it cannot lead into `/v1`.
  */
 export function checkRequestTarget(raw: string): CanonicalTarget | undefined {
   if (raw === "*") return undefined;
-  const t = canonicalTarget(raw);
+  const t = canonicalTarget(raw, {
+    trailingSlash: !(raw === "/v1" || raw.startsWith("/v1/") || raw.startsWith("/v1?")),
+  });
   if (t.segments[0] === "v1" && t.segments[1] === "accounts" && t.segments[2] !== undefined) {
     if (!ACCOUNT_ID.test(t.segments[2])) throw refuse("account id must match [A-Za-z0-9_-]+");
   }

@@ -67,6 +67,14 @@ describe("GET /openapi.json", () => {
     for (const c of Object.values(ERROR_CODES)) expect(codes).toContain(c.alpaca);
   });
 
+  it("serves the docs UI through the canonical-target check (its /docs/ redirect included)", async () => {
+    for (const p of ["/docs", "/docs/", "/docs/static/index.html"]) {
+      const res = await fetch(`${gw.url}${p}`);
+      expect(res.status, p).toBe(200);
+      expect(await res.text()).toContain("swagger");
+    }
+  });
+
   it("lists the whole pass-through route table, generated from alpaca-routes.ts", () => {
     let listed = 0;
     for (const r of TRADING_ROUTES) {

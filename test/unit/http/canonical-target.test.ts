@@ -51,6 +51,11 @@ describe("canonical request targets", () => {
     expect(refused("/v1/accounts/acct-001/v2//orders")).toMatch(/empty/);
     expect(refused("//v1/accounts/acct-001/v2/orders")).toMatch(/empty/);
     expect(refused("/v1/accounts/acct-001/v2/orders/")).toMatch(/empty/);
+    expect(refused("/v1/")).toMatch(/empty/);
+    expect(refused("/docs//static")).toMatch(/empty/);
+    // outside /v1 a trailing slash cannot lead anywhere else (the docs UI uses /docs/)
+    expect(checkRequestTarget("/docs/")?.path).toBe("/docs/");
+    expect(checkRequestTarget("/")?.path).toBe("/");
   });
 
   it("refuses backslashes, raw or encoded", () => {
