@@ -23,8 +23,10 @@ import {
 import { createTokenIssuer, type TokenIssuer } from "./auth/token-issuer.js";
 import type { AuthOptions } from "./auth/types.js";
 import { createVerifier, type Verifier } from "./auth/verifier.js";
-import type { LoadedConfig } from "./config/load.js";
+import { ConfigError, type LoadedConfig } from "./config/load.js";
+import { planReload, type ReloadOptions, type ReloadResult } from "./config/reload-plan.js";
 import type { Config } from "./config/schema.js";
+import { PaddockError } from "./errors.js";
 import { createAuthenticator } from "./http/authenticator.js";
 import { checkRequestTarget } from "./http/canonical-target.js";
 import { installErrorHandling, sendError } from "./http/error-handler.js";
@@ -64,8 +66,25 @@ export interface Gateway {
   readonly health: HealthRegistry;
   readonly issuer: TokenIssuer | undefined;
   readonly config: () => Config;
-  reload(): Promise<{ added: string[]; removed: string[]; rekeyed: string[] }>;
+  reload(options?: ReloadOptions): Promise<ReloadResult>;
   close(): Promise<void>;
+}
+
+interface AuthParts {
+  readonly verifier: Verifier;
+  readonly issuer: TokenIssuer | undefined;
+  readonly grant: ClientCredentialsGrant | undefined;
+}
+
+async function buildAuth(cfg: Config, now: () => number): Promise<AuthParts> {
+  const options = authOptionsOf(cfg);
+  const verifier = await createVerifier(options, { now });
+  const issuer = options.signing ? await createTokenIssuer(options.signing, { now }) : undefined;
+  const grant =
+    issuer && cfg.auth.clients.length > 0
+      ? createClientCredentialsGrant(cfg.auth.clients, issuer)
+      : undefined;
+  return { verifier, issuer, grant };
 }
 
 export function authOptionsOf(cfg: Config): AuthOptions {
@@ -181,19 +200,20 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     return h.ok ? { status: "up" } : { status: "down", detail: h.detail ?? "audit sink failing" };
   });
 
-  // auth
-  const verifier: Verifier = await createVerifier(authOptionsOf(config), { now });
+  // auth: rebuilt whole on reload (keys, JWKS, algorithms, token limits, clients); callers hold
+  // the delegating objects below, so a reload reaches every route without re-registering them
+  let auth = await buildAuth(config, now);
+  const verifier: Verifier = {
+    verify: (token) => auth.verifier.verify(token),
+    stats: () => auth.verifier.stats(),
+    close: () => auth.verifier.close(),
+  };
+  const issuer: () => TokenIssuer | undefined = () => auth.issuer;
   metrics.onCollect(() => {
     const s = verifier.stats();
     metrics.authVerifications.set({ result: "signature_check" }, s.signatureChecks);
     metrics.authVerifications.set({ result: "cache_hit" }, s.cacheHits);
   });
-  const signing = authOptionsOf(config).signing;
-  const issuer = signing ? await createTokenIssuer(signing, { now }) : undefined;
-  const grant: ClientCredentialsGrant | undefined =
-    issuer && config.auth.clients.length > 0
-      ? createClientCredentialsGrant(config.auth.clients, issuer)
-      : undefined;
 
   // fleet
   const budgets = createBudgetFactory({
@@ -314,7 +334,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     settings: () => config.upstream,
     now,
   });
-  const reload = async () => {
+  const reload = async (options: ReloadOptions = {}): Promise<ReloadResult> => {
     if (!deps.loadConfig) throw new Error("reload is not available: no configuration loader");
     let next: LoadedConfig;
     try {
@@ -324,12 +344,102 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
         { err: err instanceof Error ? err.message : String(err) },
         "config reload refused; keeping the running configuration",
       );
-      throw err;
+      throw err instanceof ConfigError
+        ? new PaddockError("PADDOCK_REQUEST_INVALID", {
+            field: "configuration",
+            detail: `${err.problems.map((p) => `${p.path}: ${p.message}`).join("; ")} (the running configuration is kept)`,
+          })
+        : err;
     }
+    const plan = planReload(config, next.config);
+    const leaving = await accountsLeaving(next.config, options);
+    const nextAuth = plan.applied.some((p) => p === "auth" || p.startsWith("auth."))
+      ? await buildAuth(next.config, now)
+      : undefined;
+    const previous = config;
     config = next.config;
+    if (nextAuth) {
+      const old = auth;
+      auth = nextAuth;
+      old.verifier.close();
+    }
+    if (config.logging.level !== previous.logging.level) logger.level = config.logging.level;
     const change = await fleet.reconfigure(config);
-    logger.info(change, "configuration reloaded");
-    return change;
+    for (const l of leaving) {
+      void auditTrail.append({
+        action: "admin.account_remove",
+        outcome: "accepted",
+        source: "gateway",
+        account: l.id,
+        request: { open_orders: l.openOrders, choice: options.openOrders ?? "none" },
+      });
+    }
+    const result = { ...change, applied: plan.applied, restartRequired: plan.restartRequired };
+    logger.info(result, "configuration reloaded");
+    if (plan.restartRequired.length > 0) {
+      logger.warn(
+        { settings: plan.restartRequired },
+        "configuration reloaded; these changed settings take effect only after a restart",
+      );
+    }
+    return result;
+  };
+
+  /**
+   * Accounts the new configuration removes, with their open orders. Removing one that still has
+   * open orders needs the operator's word: cancel them first, or keep them working at Alpaca.
+   */
+  const accountsLeaving = async (
+    next: Config,
+    options: ReloadOptions,
+  ): Promise<Array<{ id: string; openOrders: number }>> => {
+    const kept = new Map(next.accounts.map((a) => [a.id, a.mode]));
+    const leaving = fleet.list().filter((a) => kept.get(a.id) !== a.mode);
+    const counted = await Promise.all(
+      leaving.map(async (a) => {
+        const res = await a.request({
+          method: "GET",
+          path: "/v2/orders?status=open&limit=500",
+          kind: "trading",
+          priority: "order",
+          idempotent: true,
+        });
+        if (res.status !== 200) {
+          throw new PaddockError("PADDOCK_UPSTREAM_UNAVAILABLE", {
+            detail: `cannot count the open orders of ${a.id} (Alpaca answered ${res.status}); nothing was reloaded`,
+          });
+        }
+        const orders = JSON.parse(res.body.toString("utf8")) as unknown[];
+        return { account: a, openOrders: Array.isArray(orders) ? orders.length : 0 };
+      }),
+    );
+    const busy = counted.filter((c) => c.openOrders > 0);
+    if (busy.length > 0 && options.openOrders === undefined) {
+      throw new PaddockError("PADDOCK_CONFLICT", {
+        field: "accounts",
+        detail: `${busy.map((b) => `${b.account.id} has ${b.openOrders} open order(s)`).join(", ")}; reload with open_orders=cancel or open_orders=keep`,
+      });
+    }
+    if (options.openOrders === "cancel") {
+      for (const b of busy) {
+        const res = await b.account.request({
+          method: "DELETE",
+          path: "/v2/orders",
+          kind: "trading",
+          priority: "order",
+          idempotent: true,
+        });
+        void auditTrail.append({
+          action: "order.cancel_all",
+          outcome: res.status < 300 ? "accepted" : "rejected",
+          source: "upstream",
+          upstreamStatus: res.status,
+          account: b.account.id,
+          request: { reason: "account removed by reload", open_orders: b.openOrders },
+        });
+      }
+    }
+    return counted.map((c) => ({ id: c.account.id, openOrders: c.openOrders }));
   };
   const setHalted = (accountId: string | undefined, halted: boolean) => {
     if (accountId === undefined) globalHalt = halted;
@@ -338,7 +448,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   };
 
   await app.register(healthRoutes({ health, metrics }));
-  await app.register(authRoutes({ issuer, grant }));
+  await app.register(authRoutes({ issuer, grant: () => auth.grant }));
   await app.register(fleetRoutes(routeDeps));
   await app.register(adminRoutes({ ...routeDeps, reload, setHalted, audit: auditTrail }));
   await app.register(tradingRoutes({ ...routeDeps, orders }));
@@ -353,7 +463,9 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     audit,
     metrics,
     health,
-    issuer,
+    get issuer() {
+      return auth.issuer;
+    },
     config: () => config,
     reload,
     async close() {

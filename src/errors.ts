@@ -75,6 +75,12 @@ export const ERROR_CODES = {
   },
   PADDOCK_NOT_FOUND: { status: 404, alpaca: 40410000, retryable: false, message: "not found" },
   PADDOCK_ACCOUNT_UNKNOWN: { status: 404, alpaca: 40410000, retryable: false, message: "unknown account" },
+  PADDOCK_CONFLICT: {
+    status: 409,
+    alpaca: 40910000,
+    retryable: false,
+    message: "conflicts with the current state",
+  },
   // risk and trading controls
   PADDOCK_RISK_REJECTED: {
     status: 403,

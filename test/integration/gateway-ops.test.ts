@@ -121,7 +121,8 @@ describe("config reload", () => {
     // moving a sealed secret to another account id must fail (AAD), so the reload is refused
     await writeFile(gw.configPath, stringify({ ...raw, accounts: [...raw.accounts, extra] }));
     const refused = await gw.call("/v1/admin/reload", { method: "POST" });
-    expect(refused.status).toBe(500);
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { message: string }).message).toContain("accounts[2].secretKey");
     expect(gw.gateway.fleet.list().map((a) => a.id)).toEqual(["acct-001", "acct-002"]);
     // removing an account works and keeps the others serving
     await writeFile(gw.configPath, stringify({ ...raw, accounts: [raw.accounts[0]] }));
