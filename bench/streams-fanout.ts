@@ -226,7 +226,11 @@ async function main(): Promise<void> {
         cache: { redisKeyPrefix: "bench:" },
       }) as unknown as Config, // the streams plugin reads only these sections
     fleet: standInFleet(`http://127.0.0.1:${upPort}`),
-    auth: { authenticate: async () => principal, verifyToken: async () => principal },
+    auth: {
+      authenticate: async () => principal,
+      verifyToken: async () => principal,
+      verifyKeyPair: async () => principal,
+    },
     logger: silentLogger(),
     metrics: { registry } as unknown as Metrics, // the plugin only uses the registry
     health: createHealthRegistry({ intervalMs: 60_000 }),

@@ -14,7 +14,11 @@ import { createFleet, type ManagedFleet } from "./accounts/fleet.js";
 import type { AuditLog } from "./audit/audit-log.js";
 import { type AuditTrail, auditKeyRing, openAuditTrail } from "./audit/from-config.js";
 import type { AuditEntryInput } from "./audit/record.js";
-import { type ClientCredentialsGrant, createClientCredentialsGrant } from "./auth/client-credentials.js";
+import {
+  type ClientCredentialsGrant,
+  createClientCredentialsGrant,
+  createClientKeyPairs,
+} from "./auth/client-credentials.js";
 import { createTokenIssuer, type TokenIssuer } from "./auth/token-issuer.js";
 import type { AuthOptions } from "./auth/types.js";
 import { createVerifier, type Verifier } from "./auth/verifier.js";
@@ -23,7 +27,9 @@ import { planReload, type ReloadOptions, type ReloadResult } from "./config/relo
 import type { Config } from "./config/schema.js";
 import { PaddockError } from "./errors.js";
 import { createAuthenticator } from "./http/authenticator.js";
-import { installErrorHandling } from "./http/error-handler.js";
+import { checkRequestTarget } from "./http/canonical-target.js";
+import { installErrorHandling, sendError } from "./http/error-handler.js";
+import { augmentOpenApi } from "./http/openapi-schemas.js";
 import type { RouteDeps } from "./http/route-deps.js";
 import { adminRoutes } from "./http/routes/admin.js";
 import { authRoutes } from "./http/routes/auth.js";
@@ -225,7 +231,11 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     now,
   });
   const stopProbes = registerUpstreamProbes({ health, fleet, metrics, logger, config: () => config, now });
-  const authenticator = createAuthenticator(verifier, fleet);
+  const authenticator = createAuthenticator(
+    verifier,
+    fleet,
+    createClientKeyPairs({ clients: () => config.auth.clients, now }),
+  );
   let globalHalt = false;
 
   const https = await tlsOptions(config);
@@ -241,6 +251,15 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   // The HTTPS and HTTP servers offer routes the same API; only the listener differs.
   const app = (https ? Fastify({ ...options, https }) : Fastify(options)) as unknown as FastifyInstance;
   installErrorHandling(app);
+  // canonicalise first, then route: a non-canonical raw target is a 400 before any route runs
+  app.addHook("onRequest", (request, reply, done) => {
+    try {
+      checkRequestTarget(request.raw.url ?? "");
+      done();
+    } catch (err) {
+      sendError(request, reply, err);
+    }
+  });
   app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unknown";
     metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
@@ -263,11 +282,14 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
         version: "1",
         description:
           "Many Alpaca accounts behind one JWT-authenticated API. Alpaca-compatible trading pass-through under " +
-          "`/v1/accounts/{accountId}/v2/...` (any Alpaca trading v2 path), market data under `/v1/data/...`.",
+          "`/v1/accounts/{accountId}/…` (the routes listed below, from Alpaca's Trading API), market data under " +
+          "`/v1/data/…`. Authenticate with `Authorization: Bearer <JWT>`, or Alpaca's key pair (the JWT as " +
+          "`APCA-API-SECRET-KEY`, or a registered client's id and secret).",
       },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
-      security: [{ bearer: [] }],
     },
+    // the gateway's own routes with schemas, every error code, public routes, the pass-through table
+    transformObject: (doc) =>
+      augmentOpenApi((doc as { openapiObject: Record<string, unknown> }).openapiObject) as never, // the hook types its result as the OpenAPI object; ours is the same document, augmented
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());

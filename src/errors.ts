@@ -54,6 +54,25 @@ export const ERROR_CODES = {
     retryable: false,
     message: "request body too large",
   },
+  PADDOCK_REQUEST_TARGET: {
+    status: 400,
+    alpaca: 40010001,
+    retryable: false,
+    message: "request target is not canonical",
+  },
+  PADDOCK_DATA_PARAM_INVALID: {
+    status: 400,
+    alpaca: 40010001,
+    retryable: false,
+    message: "invalid market-data parameter",
+  },
+  PADDOCK_ID_INVALID: { status: 422, alpaca: 40010001, retryable: false, message: "invalid id" },
+  PADDOCK_CLIENT_ORDER_ID_DUPLICATE: {
+    status: 422,
+    alpaca: 40010001,
+    retryable: false,
+    message: "client_order_id must be unique",
+  },
   PADDOCK_NOT_FOUND: { status: 404, alpaca: 40410000, retryable: false, message: "not found" },
   PADDOCK_ACCOUNT_UNKNOWN: { status: 404, alpaca: 40410000, retryable: false, message: "unknown account" },
   PADDOCK_CONFLICT: {

@@ -11,10 +11,12 @@
  * - `scope` is optional (default: all the client's scopes); asking for a scope
  *   the client does not have is `invalid_scope`, not a silent narrowing.
  */
+import { createHash } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import { PaddockError } from "../errors.js";
 import { DEFAULT_SCRYPT, parseSecretHash, verifyClientSecret } from "./client-secret.js";
 import { MAX_TOKEN_TTL_SECONDS, type TokenIssuer } from "./token-issuer.js";
-import { isScope, type Scope } from "./types.js";
+import { isScope, type Principal, type Scope } from "./types.js";
 
 export interface OAuthClient {
   readonly id: string;
@@ -179,4 +181,66 @@ function parseBasic(header: string): { id: string; secret: string } | undefined 
   const secret = formDecode(decoded.slice(colon + 1));
   if (id === undefined || secret === undefined) return undefined;
   return { id, secret };
+}
+
+/**
+ * Registered clients sending their `client_id`/`client_secret` as Alpaca's key pair
+ * (`APCA-API-KEY-ID` / `APCA-API-SECRET-KEY`), for bots that only have those two
+ * settings. The secret is checked once against the stored scrypt hash, then the pair is
+ * cached (by a SHA-256 of id, stored hash and secret, never the secret itself) for the
+ * client's token lifetime. The principal is the one a client-credentials token for all
+ * the client's scopes would carry.
+ */
+export interface ClientKeyPairs {
+  /** The principal for this pair, or undefined when the id is unknown or the secret wrong. */
+  verify(clientId: string, secret: string): Promise<Principal | undefined>;
+}
+
+export interface ClientKeyPairOptions {
+  /** The configured clients (a getter, so a reload reaches them). */
+  readonly clients: () => ReadonlyArray<OAuthClient>;
+  readonly now: () => number;
+  /** Most cached pairs (default 10,000). */
+  readonly maxEntries?: number;
+  /** How long a wrong pair is remembered, so repeating it costs no scrypt (default 30 s). */
+  readonly negativeTtlMs?: number;
+  /** The secret check (default: scrypt against the stored hash); tests count calls. */
+  readonly verifySecret?: (secret: string, stored: string) => Promise<boolean>;
+}
+
+export function createClientKeyPairs(opts: ClientKeyPairOptions): ClientKeyPairs {
+  const cache = new LRUCache<string, { principal: Principal | undefined; until: number }>({
+    max: opts.maxEntries ?? 10_000,
+  });
+  const negativeTtl = opts.negativeTtlMs ?? 30_000;
+  const verifySecret = opts.verifySecret ?? verifyClientSecret;
+  return {
+    async verify(clientId, secret) {
+      if (clientId === "" || secret === "") return undefined;
+      const client = opts.clients().find((c) => c.id === clientId);
+      if (client === undefined) return undefined;
+      const key = createHash("sha256")
+        .update(`${client.id}\u0000${client.secretHash}\u0000${secret}`)
+        .digest("base64url");
+      const now = opts.now();
+      const hit = cache.get(key);
+      if (hit && hit.until > now) return hit.principal;
+      if (!(await verifySecret(secret, client.secretHash))) {
+        cache.set(key, { principal: undefined, until: now + negativeTtl });
+        return undefined;
+      }
+      const ttl = client.ttlSeconds ?? DEFAULT_CLIENT_TTL_SECONDS;
+      const iat = Math.floor(now / 1000);
+      const principal: Principal = Object.freeze({
+        sub: client.id,
+        clientId: client.id,
+        scopes: new Set(client.scopes),
+        accounts: client.accounts === "*" ? "*" : new Set(client.accounts),
+        iat,
+        exp: iat + ttl,
+      });
+      cache.set(key, { principal, until: now + ttl * 1000 });
+      return principal;
+    },
+  };
 }

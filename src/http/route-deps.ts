@@ -13,12 +13,23 @@ import type { Metrics } from "../observability/metrics.js";
 
 export interface Authenticator {
   /**
-   * Verifies the request's Bearer token (cached per token) and checks the scope and,
+   * Verifies the request's Bearer token (cached per token) — or, without an Authorization
+   * header, its `APCA-API-KEY-ID`/`APCA-API-SECRET-KEY` pair (see verifyKeyPair) — and checks the scope and,
    * when given, the account. Throws PaddockError (401/403/404/431); never reaches upstream on failure.
    */
   authenticate(request: FastifyRequest, need: { scope: Scope; accountId?: string }): Promise<Principal>;
   /** The same for a raw token (WebSocket auth messages carry the JWT as the secret). */
   verifyToken(token: string, need: { scope: Scope; accountId?: string }): Promise<Principal>;
+  /**
+   * The same for Alpaca's key pair (REST headers without Authorization, stream auth
+   * messages): the secret may be a gateway JWT (any key id), or a registered OAuth2
+   * client's `client_id`/`client_secret` (checked once against its hash, then cached).
+   */
+  verifyKeyPair(
+    keyId: string,
+    secret: string,
+    need: { scope: Scope; accountId?: string },
+  ): Promise<Principal>;
 }
 
 export interface RouteDeps {

@@ -1,7 +1,7 @@
 /**
  * Validates a market-data query before anything goes upstream: every parameter is
  * checked, unknown ones are refused, and the symbol-count and history-range limits
- * are enforced. Failures are 422 PaddockErrors whose message names the field.
+ * are enforced. Failures are 400 PaddockErrors (like Alpaca's data API) whose message names the field.
  */
 import { PaddockError } from "../errors.js";
 import type { Endpoint } from "./endpoints.js";
@@ -45,7 +45,7 @@ const OPTION_FEEDS = new Set(["opra", "indicative"]);
 const ADJUSTMENTS = new Set(["raw", "split", "dividend", "spin-off", "all"]);
 
 const invalid = (field: string, reason: string): PaddockError =>
-  new PaddockError("PADDOCK_REQUEST_INVALID", { detail: `${field}: ${reason}` });
+  new PaddockError("PADDOCK_DATA_PARAM_INVALID", { detail: `${field}: ${reason}` });
 
 function need<T>(field: string, parsed: Parsed<T>): T {
   if (!parsed.ok) throw invalid(field, parsed.reason);
@@ -84,10 +84,17 @@ function feedsFor(endpoint: Endpoint): ReadonlySet<string> {
 }
 
 function limitMax(endpoint: Endpoint): number {
+  if (endpoint.maxLimit !== undefined) return endpoint.maxLimit;
   return endpoint.family === "options" && (endpoint.data === "snapshots" || endpoint.data === "chain")
     ? 1000
     : 10_000;
 }
+
+/** History kinds whose range is limited by marketData.maxHistoryDays (they page through many records). */
+const RANGED = new Set(["bars", "trades", "quotes", "auctions"]);
+const FOREX_TIMEFRAMES = new Set(["5Sec", "5S", "1Min", "1T", "1Day", "1D"]);
+/** A comma-separated list of printable tokens (ids, CUSIPs, ISINs, currency pairs, types). */
+const TOKEN_LIST = /^[A-Za-z0-9_./:-]{1,64}(,[A-Za-z0-9_./:-]{1,64}){0,999}$/;
 
 export function validateQuery(
   endpoint: Endpoint,
@@ -105,16 +112,24 @@ export function validateQuery(
     if (value === "") throw invalid(name, "must not be empty");
     seen.set(name, value);
   }
-  const symbolKind = endpoint.family === "options" && endpoint.data !== "chain" ? "option" : "stock";
+  const symbolKind =
+    endpoint.symbolKind ?? (endpoint.family === "options" && endpoint.data !== "chain" ? "option" : "stock");
+  for (const name of endpoint.required ?? []) if (!seen.has(name)) throw invalid(name, "is required");
   let symbols: string[];
+  const rawSymbols = seen.get("symbols");
   if (endpoint.multi) {
-    const raw = seen.get("symbols");
-    if (raw === undefined) throw invalid("symbols", "is required");
-    symbols = need("symbols", parseSymbolList(raw, symbolKind, limits.maxSymbols));
-  } else {
-    const s = endpoint.symbol ?? "";
+    if (rawSymbols === undefined) throw invalid("symbols", "is required");
+    symbols = need("symbols", parseSymbolList(rawSymbols, symbolKind, limits.maxSymbols));
+  } else if (endpoint.symbol !== undefined) {
+    const s = endpoint.symbol;
     if (!isValidSymbol(s, "stock")) throw invalid("symbol", `"${s.slice(0, 32)}" is not a valid symbol`);
     symbols = [s];
+  } else {
+    // optional symbols (news, corporate actions, indices), or none at all (meta, screener)
+    symbols =
+      rawSymbols === undefined
+        ? []
+        : need("symbols", parseSymbolList(rawSymbols, symbolKind, limits.maxSymbols));
   }
 
   let timeframe: Timeframe | undefined;
@@ -124,7 +139,34 @@ export function validateQuery(
   for (const [name, value] of seen) {
     switch (name) {
       case "timeframe":
+        if (endpoint.data === "rates") {
+          oneOf(name, value, FOREX_TIMEFRAMES);
+          break;
+        }
         timeframe = need(name, parseTimeframe(value));
+        break;
+      case "include_content":
+      case "exclude_contentless":
+        oneOf(name, value, new Set(["true", "false"]));
+        break;
+      case "by":
+        oneOf(name, value, new Set(["volume", "trades"]));
+        break;
+      case "top":
+        need(name, parseIntegerInRange(value, 1, endpoint.name === "screener.most-actives" ? 100 : 50));
+        break;
+      case "tape":
+        oneOf(name, value, new Set(["A", "B", "C"]));
+        break;
+      case "trade_size":
+        need(name, parseIntegerInRange(value, 1, 1_000_000_000));
+        break;
+      case "currency_pairs":
+      case "isins":
+      case "cusips":
+      case "ids":
+      case "types":
+        if (!TOKEN_LIST.test(value)) throw invalid(name, "must be a comma-separated list");
         break;
       case "start":
         start = need(name, parseInstant(value));
@@ -186,7 +228,7 @@ export function validateQuery(
     if (start !== undefined && end !== undefined && end.ms < start.ms) {
       throw invalid("end", "must not be before start");
     }
-    if (effectiveEnd - startMs > limits.maxHistoryDays * DAY_MS) {
+    if (RANGED.has(endpoint.data) && effectiveEnd - startMs > limits.maxHistoryDays * DAY_MS) {
       throw invalid(
         start === undefined ? "end" : "start",
         `at most ${limits.maxHistoryDays} days of history a request (marketData.maxHistoryDays); split the range`,

@@ -113,10 +113,22 @@ const STOCK_SYMBOL = /^[A-Z0-9][A-Z0-9./-]{0,20}$/;
 /** OCC option symbol: root (1-6), YYMMDD, C/P, strike × 1000 in 8 digits. */
 const OPTION_SYMBOL = /^[A-Z]{1,6}[0-9]?\d{6}[CP]\d{8}$/;
 
-export type SymbolKind = "stock" | "option";
+/** Crypto pairs (`BTC/USD`) and perpetuals (`BTC-PERP`). */
+const CRYPTO_SYMBOL = /^[A-Z0-9]{1,15}([/-][A-Z0-9]{1,15})?$/;
+/** News and corporate actions take any of them (`AAPL,BTCUSD`). */
+const ANY_SYMBOL = /^[A-Z0-9][A-Z0-9./:-]{0,31}$/;
+
+export type SymbolKind = "stock" | "option" | "crypto" | "any";
+
+const SYMBOL_RULES: Readonly<Record<SymbolKind, RegExp>> = {
+  stock: STOCK_SYMBOL,
+  option: OPTION_SYMBOL,
+  crypto: CRYPTO_SYMBOL,
+  any: ANY_SYMBOL,
+};
 
 export function isValidSymbol(symbol: string, kind: SymbolKind): boolean {
-  return kind === "stock" ? STOCK_SYMBOL.test(symbol) : OPTION_SYMBOL.test(symbol);
+  return SYMBOL_RULES[kind].test(symbol);
 }
 
 /** A comma-separated list of symbols, de-duplicated in first-seen order. */
@@ -127,7 +139,7 @@ export function parseSymbolList(raw: string, kind: SymbolKind, max: number): Par
   for (const s of parts) {
     if (s === "") return bad("contains an empty symbol");
     if (!isValidSymbol(s, kind)) {
-      return bad(`"${s.slice(0, 32)}" is not a valid ${kind === "stock" ? "stock" : "OCC option"} symbol`);
+      return bad(`"${s.slice(0, 32)}" is not a valid ${kind === "option" ? "OCC option" : kind} symbol`);
     }
     seen.add(s);
   }

@@ -7,7 +7,9 @@
  *   with a different body is refused (422).
  * - A definite answer (2xx, or a 4xx other than 408/429) is recorded and returned,
  *   never retried.
- * - An ambiguous outcome (network error, timeout, 408, 5xx) and a 429 are followed by
+ * - A 429 from Alpaca is a definite "not placed": it goes back to the client at once,
+ *   with `Retry-After`, and is never resent by the gateway (the client decides when).
+ * - An ambiguous outcome (network error, timeout, 408, 5xx) is followed by
  *   a backoff and a lookup by client_order_id: found → that order is the answer;
  *   404 → only then is the order sent again (at most `maxRetries` resends); lookups
  *   that keep failing → PADDOCK_ORDER_AMBIGUOUS with the client_order_id to look up.
@@ -74,6 +76,13 @@ const replay = (e: LedgerEntry): UpstreamResponse => ({
   headers: { ...JSON_HEADERS, "x-paddock-replayed": "true" },
   body: Buffer.from(e.body ?? "", "utf8"),
 });
+
+/** Alpaca's 429 with a `Retry-After` in seconds (from its own, or its X-RateLimit-Reset; at least 1). */
+export function withRetryAfter(res: UpstreamResponse, nowMs: number): UpstreamResponse {
+  if (res.headers["retry-after"] !== undefined) return res;
+  const ms = retryAfterMs(res.headers, nowMs) ?? 1000;
+  return { ...res, headers: { ...res.headers, "retry-after": String(Math.max(1, Math.ceil(ms / 1000))) } };
+}
 
 async function classifySend(send: () => Promise<UpstreamResponse>): Promise<SendOutcome> {
   try {
@@ -171,10 +180,8 @@ export async function submitOrder(d: SubmitOrderDeps): Promise<UpstreamResponse>
   if (!claim.created) {
     const e = claim.entry;
     if (e.fingerprint !== "" && e.fingerprint !== d.fingerprint) {
-      throw new PaddockError("PADDOCK_REQUEST_INVALID", {
-        detail: `client_order_id ${id} already used for a different order`,
-        extra: { client_order_id: id },
-      });
+      // Alpaca's own answer to a reused client_order_id: 422, 40010001, "client_order_id must be unique"
+      throw new PaddockError("PADDOCK_CLIENT_ORDER_ID_DUPLICATE", { extra: { client_order_id: id } });
     }
     if ((e.state === "acknowledged" || e.state === "resolved") && e.body !== undefined) {
       logger?.info({ ...log, state: e.state }, "repeated order submission: original answer returned");
@@ -220,6 +227,11 @@ export async function submitOrder(d: SubmitOrderDeps): Promise<UpstreamResponse>
       case "throttled":
         lastRes = outcome.res;
         lastError = undefined;
+        if (!uncertain) {
+          // nothing was placed: answer now rather than hold the client through waits and lookups
+          await record({ state: "rejected", status: 429, body: text(outcome.res.body) });
+          return withRetryAfter(outcome.res, now());
+        }
         break;
       case "unknown":
         uncertain = true;

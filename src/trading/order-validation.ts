@@ -44,13 +44,59 @@ export function decimal(value: unknown, field: string, opts: { allowZero?: boole
     if (!Number.isFinite(value)) throw invalid(field, "must be a finite number");
     text = String(value);
   } else if (typeof value === "string") {
-    text = value.trim();
+    // Alpaca refuses " 10" and "10 ": so does the gateway, before it leaves
+    if (value !== value.trim()) throw invalid(field, "must not have leading or trailing spaces");
+    text = value;
   } else {
     throw invalid(field, "must be a number or a numeric string");
   }
   if (!/^\d+(\.\d+)?$|^\d*\.\d+$/.test(text))
     throw invalid(field, `must be a positive decimal (got ${JSON.stringify(value)})`);
   if (!opts.allowZero && Number(text) <= 0) throw invalid(field, "must be greater than 0");
+  return text;
+}
+
+/** Decimal places that matter (trailing zeros do not: "187.300" is 187.30). */
+export const decimalPlaces = (text: string): number => {
+  const dot = text.indexOf(".");
+  return dot < 0 ? 0 : text.slice(dot + 1).replace(/0+$/, "").length;
+};
+
+/** Most decimal places Alpaca accepts in a quantity. */
+export const MAX_QTY_DECIMALS = 9;
+
+/** A quantity: positive, at most 9 decimals, and not one that rounds to zero. */
+export function quantity(value: unknown, field: string): string {
+  const text = decimal(value, field);
+  if (decimalPlaces(text) > MAX_QTY_DECIMALS) {
+    const rounded = Number(Number(text).toFixed(MAX_QTY_DECIMALS));
+    if (rounded === 0) throw invalid(field, `rounds to 0 at ${MAX_QTY_DECIMALS} decimal places`);
+    throw invalid(field, `at most ${MAX_QTY_DECIMALS} decimal places`);
+  }
+  return text;
+}
+
+/** A notional amount: dollars and cents. */
+export function notionalAmount(value: unknown, field: string): string {
+  const text = decimal(value, field);
+  if (decimalPlaces(text) > 2) throw invalid(field, "at most 2 decimal places");
+  return text;
+}
+
+/**
+ * A price under Alpaca's minimum pricing rule: at most 2 decimals at or above $1.00,
+ * at most 4 below (otherwise "sub-penny increment does not fulfill minimum pricing criteria").
+ */
+export function price(value: unknown, field: string): string {
+  const text = decimal(value, field);
+  const places = decimalPlaces(text);
+  const max = Number(text) >= 1 ? 2 : 4;
+  if (places > max) {
+    throw invalid(
+      field,
+      `sub-penny increment does not fulfill minimum pricing criteria (at most ${max} decimals ${max === 2 ? "at or above" : "below"} $1.00)`,
+    );
+  }
   return text;
 }
 
@@ -71,9 +117,13 @@ function oneOf<T extends string>(
   return v as T;
 }
 
-function optionalDecimal(body: JsonObject, field: string): string | undefined {
+function optional(
+  body: JsonObject,
+  field: string,
+  parse: (v: unknown, field: string) => string = decimal,
+): string | undefined {
   const v = body[field];
-  return v === undefined || v === null ? undefined : decimal(v, field);
+  return v === undefined || v === null ? undefined : parse(v, field);
 }
 
 function bool(body: JsonObject, field: string): boolean | undefined {
@@ -116,19 +166,26 @@ function legs(body: JsonObject, orderClass: string | undefined): void {
     throw invalid("take_profit", "must be an object");
   if (sl !== undefined && (sl === null || typeof sl !== "object"))
     throw invalid("stop_loss", "must be an object");
-  if (tp) (tp as JsonObject).limit_price = decimal((tp as JsonObject).limit_price, "take_profit.limit_price");
+  // copies: the client's nested objects are not changed in place
+  if (tp) {
+    const t = { ...(tp as JsonObject) };
+    t.limit_price = price(t.limit_price, "take_profit.limit_price");
+    body.take_profit = t;
+  }
   if (sl) {
-    const s = sl as JsonObject;
-    s.stop_price = decimal(s.stop_price, "stop_loss.stop_price");
+    const s = { ...(sl as JsonObject) };
+    s.stop_price = price(s.stop_price, "stop_loss.stop_price");
     if (s.limit_price !== undefined && s.limit_price !== null)
-      s.limit_price = decimal(s.limit_price, "stop_loss.limit_price");
+      s.limit_price = price(s.limit_price, "stop_loss.limit_price");
+    body.stop_loss = s;
   }
-  if (orderClass === "bracket") {
-    if (!tp) throw invalid("take_profit", "is required for a bracket order");
-    if (!sl) throw invalid("stop_loss", "is required for a bracket order");
+  if (orderClass === "bracket" || orderClass === "oco") {
+    const what = orderClass === "oco" ? "an oco" : "a bracket";
+    if (!tp) throw invalid("take_profit", `is required for ${what} order`);
+    if (!sl) throw invalid("stop_loss", `is required for ${what} order`);
   }
-  if ((orderClass === "oco" || orderClass === "oto") && !tp && !sl) {
-    throw invalid("take_profit", `or stop_loss is required for an ${orderClass} order`);
+  if (orderClass === "oto" && !tp && !sl) {
+    throw invalid("take_profit", "or stop_loss is required for an oto order");
   }
 }
 
@@ -166,8 +223,8 @@ export function validateOrder(
   const hasQty = body.qty !== undefined && body.qty !== null;
   const hasNotional = body.notional !== undefined && body.notional !== null;
   if (hasQty === hasNotional) throw invalid("qty", "give exactly one of qty or notional");
-  const qty = hasQty ? decimal(body.qty, "qty") : undefined;
-  const notional = hasNotional ? decimal(body.notional, "notional") : undefined;
+  const qty = hasQty ? quantity(body.qty, "qty") : undefined;
+  const notional = hasNotional ? notionalAmount(body.notional, "notional") : undefined;
   if (qty !== undefined) body.qty = qty;
   if (notional !== undefined) {
     body.notional = notional;
@@ -176,19 +233,24 @@ export function validateOrder(
     if (tif !== "day") throw invalid("time_in_force", "notional orders must be day orders");
   }
 
-  const limitPrice = optionalDecimal(body, "limit_price");
-  const stopPrice = optionalDecimal(body, "stop_price");
+  const limitPrice = optional(body, "limit_price", price);
+  const stopPrice = optional(body, "stop_price", price);
   if (limitPrice !== undefined) body.limit_price = limitPrice;
   if (stopPrice !== undefined) body.stop_price = stopPrice;
-  if ((type === "limit" || type === "stop_limit") && limitPrice === undefined) {
+  // OCO (Alpaca's documented exit pair): type limit, the limits live in take_profit / stop_loss
+  const oco = orderClass === "oco";
+  if (oco && limitPrice !== undefined) {
+    throw invalid("limit_price", "an oco order carries its limits in take_profit and stop_loss");
+  }
+  if ((type === "limit" || type === "stop_limit") && limitPrice === undefined && !oco) {
     throw invalid("limit_price", `is required for a ${type} order`);
   }
   if ((type === "stop" || type === "stop_limit") && stopPrice === undefined) {
     throw invalid("stop_price", `is required for a ${type} order`);
   }
   if (type === "trailing_stop") {
-    const tp = optionalDecimal(body, "trail_price");
-    const tpc = optionalDecimal(body, "trail_percent");
+    const tp = optional(body, "trail_price", price);
+    const tpc = optional(body, "trail_percent");
     if ((tp === undefined) === (tpc === undefined)) {
       throw invalid(
         "trail_price",
@@ -226,17 +288,22 @@ export function validateOrder(
   };
 }
 
-/** Validates a replacement (PATCH /v2/orders/{id}); at least one field must change. */
+const REPLACEABLE = ["qty", "time_in_force", "limit_price", "stop_price", "trail", "client_order_id"];
+
+/**
+ * Validates a replacement (PATCH /v2/orders/{id}): the fields Alpaca reads are checked
+ * and normalised, at least one must be given; anything else (an order's own `id`, say)
+ * Alpaca ignores, so it is forwarded untouched.
+ */
 export function validateReplace(input: JsonObject): JsonObject {
   const body: JsonObject = { ...input };
-  const allowed = new Set(["qty", "time_in_force", "limit_price", "stop_price", "trail", "client_order_id"]);
-  for (const key of Object.keys(body))
-    if (!allowed.has(key)) throw invalid(key, "cannot be changed by a replace");
-  if (Object.keys(body).length === 0)
+  if (!REPLACEABLE.some((f) => body[f] !== undefined && body[f] !== null))
     throw invalid("body", "give at least one of qty, time_in_force, limit_price, stop_price, trail");
-  for (const f of ["qty", "limit_price", "stop_price", "trail"]) {
-    if (body[f] !== undefined && body[f] !== null) body[f] = decimal(body[f], f);
+  if (body.qty !== undefined && body.qty !== null) body.qty = quantity(body.qty, "qty");
+  for (const f of ["limit_price", "stop_price"]) {
+    if (body[f] !== undefined && body[f] !== null) body[f] = price(body[f], f);
   }
+  if (body.trail !== undefined && body.trail !== null) body.trail = decimal(body.trail, "trail");
   oneOf(body, "time_in_force", TIFS, false);
   clientOrderId(body.client_order_id);
   return body;

@@ -127,7 +127,7 @@ describe("market data through the gateway", () => {
     expect(await all.json()).toEqual(await direct(`${path}?symbols=QCOM,AMD,NVDA,INTC`));
   });
 
-  it("refuses invalid requests with 422 naming the limit or field, before anything goes upstream", async () => {
+  it("refuses invalid requests with 400 naming the limit or field, before anything goes upstream", async () => {
     const before = await simCalls("/v2/stocks/bars");
     const cases: Array<[string, RegExp]> = [
       [
@@ -146,19 +146,21 @@ describe("market data through the gateway", () => {
       ],
       ["/v2/stocks/bars?symbols=AAPL&timeframe=1Day&feed=bogus", /feed: must be one of/],
       ["/v2/stocks/bars?symbols=AAPL&timeframe=1Day&sort=random", /sort: must be one of asc, desc/],
-      [
-        "/v2/stocks/snapshots?symbols=AAPL&feed=sip",
-        /feed: no market-data account is entitled to the sip feed/,
-      ],
     ];
+    // parameter errors are 400 like Alpaca's data API (issue #11)
     for (const [path, message] of cases) {
       const res = await gw.data(path, token);
-      expect(res.status, path).toBe(422);
+      expect(res.status, path).toBe(400);
       expect(res.headers.get("x-paddock-source")).toBe("gateway");
       const body = (await res.json()) as { code: number; message: string };
-      expect(body.code).toBe(42210000);
+      expect(body.code).toBe(40010001);
       expect(body.message).toMatch(message);
     }
+    const entitled = await gw.data("/v2/stocks/snapshots?symbols=AAPL&feed=sip", token);
+    expect(entitled.status).toBe(422);
+    expect(((await entitled.json()) as { message: string }).message).toMatch(
+      /feed: no market-data account is entitled to the sip feed/,
+    );
     expect(await simCalls("/v2/stocks/bars")).toBe(before);
   });
 
@@ -166,7 +168,7 @@ describe("market data through the gateway", () => {
     const readOnly = await gw.token({ scopes: ["read", "trade"], accounts: "*" });
     expect((await gw.data("/v2/stocks/snapshots?symbols=AAPL", readOnly)).status).toBe(403);
     expect((await fetch(`${gw.dataUrl}/v2/stocks/snapshots?symbols=AAPL`)).status).toBe(401);
-    expect((await gw.data("/v2/stocks/meta/exchanges", token)).status).toBe(404);
+    expect((await gw.data("/v2/stocks/meta/nothing", token)).status).toBe(404);
   });
 
   it("passes upstream errors through unchanged and never caches them", async () => {

@@ -1,8 +1,10 @@
 /**
- * Alpaca-compatible market data: `/v1/data/v2/stocks/*` and `/v1/data/v1beta1/options/*`
- * map to Alpaca's data host, served through the market-data cache with the credentials
- * of the accounts configured for data. Scope `data`. An official SDK works with its
- * data base path set to `http://gateway/v1/data`.
+ * Alpaca-compatible market data: `/v1/data/<Alpaca data path>` maps to Alpaca's data host
+ * for the endpoints of src/marketdata/endpoints.ts (stocks incl. auctions and meta, options,
+ * crypto, crypto perpetuals, news, screener, corporate actions, forex, indices, fixed
+ * income); anything else is a gateway 404. Served through the market-data cache with the
+ * credentials of the accounts configured for data. Scope `data`. An official SDK works
+ * with its data base path set to `http://gateway/v1/data`.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { MarketDataService } from "../../marketdata/market-data-service.js";
@@ -34,7 +36,7 @@ export function marketDataRoutes(deps: MarketDataRouteDeps): FastifyPluginAsync 
         .header("x-paddock-cache", answer.cache);
       return reply.send(answer.body);
     };
-    app.get(`${MARKET_DATA_PREFIX}/v2/stocks/*`, { schema: { hide: true } }, handler);
-    app.get(`${MARKET_DATA_PREFIX}/v1beta1/options/*`, { schema: { hide: true } }, handler);
+    // one route: the endpoint table in marketdata/endpoints.ts decides (unknown paths: 404)
+    app.get(`${MARKET_DATA_PREFIX}/*`, { schema: { hide: true } }, handler);
   };
 }

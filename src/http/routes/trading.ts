@@ -1,12 +1,16 @@
 /**
- * Alpaca-compatible trading pass-through: `/v1/accounts/{accountId}/v2/*` → the
- * account's Alpaca trading base `/v2/*`, method, query and body unchanged, with the
- * account's keys. The route parses, authorises, calls the order service (src/trading/order-service.ts,
+ * Alpaca-compatible trading pass-through: `/v1/accounts/{accountId}/<Alpaca path>` → the
+ * account's Alpaca trading base, for the routes of the table in src/trading/alpaca-routes.ts
+ * only (matched on the canonical target; anything else is a gateway 404), method, query and
+ * body unchanged, with the account's keys. The route parses, authorises, calls the order service (src/trading/order-service.ts,
  * which validates, holds, risk-checks, sends safely and audits) and replies.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { Account, HttpMethod, UpstreamResponse } from "../../accounts/types.js";
-import type { OrderService, TradingRouteKind } from "../../trading/order-service.js";
+import { PaddockError } from "../../errors.js";
+import { checkRouteParams, matchTradingRoute } from "../../trading/alpaca-routes.js";
+import type { OrderService } from "../../trading/order-service.js";
+import { checkRequestTarget } from "../canonical-target.js";
 import { sendError } from "../error-handler.js";
 import type { RouteDeps } from "../route-deps.js";
 
@@ -25,29 +29,6 @@ const HOP_BY_HOP = new Set([
   "date",
   "server",
 ]);
-
-/** What a trading request is: its audit action, scheduling class and whether it may be repeated. */
-export function classify(method: HttpMethod, path: string): TradingRouteKind {
-  const p = path.replace(/\/+$/, "");
-  if (method === "GET") return { action: undefined, priority: "read", idempotent: true };
-  if (p === "/v2/orders" && method === "POST")
-    return { action: "order.submit", priority: "order", idempotent: false };
-  if (p === "/v2/orders" && method === "DELETE")
-    return { action: "order.cancel_all", priority: "order", idempotent: true };
-  if (/^\/v2\/orders\/[^/]+$/.test(p)) {
-    if (method === "PATCH") return { action: "order.replace", priority: "order", idempotent: false };
-    if (method === "DELETE") return { action: "order.cancel", priority: "order", idempotent: true };
-  }
-  if (p === "/v2/positions" && method === "DELETE")
-    return { action: "position.close_all", priority: "order", idempotent: false };
-  if (/^\/v2\/positions\/[^/]+$/.test(p) && method === "DELETE") {
-    return { action: "position.close", priority: "order", idempotent: false };
-  }
-  if (/^\/v2\/positions\/[^/]+\/(exercise|do-not-exercise)$/.test(p)) {
-    return { action: "position.exercise", priority: "order", idempotent: false };
-  }
-  return { action: undefined, priority: "read", idempotent: false };
-}
 
 export function tradingRoutes(deps: TradingDeps): FastifyPluginAsync {
   return async (app) => {
@@ -75,17 +56,23 @@ export function tradingRoutes(deps: TradingDeps): FastifyPluginAsync {
       return r.send(res.body.length > 0 ? res.body : undefined);
     };
 
-    const handler = async (request: FastifyRequest<{ Params: { accountId: string } }>, r: FastifyReply) => {
-      const { accountId } = request.params;
+    const handler = async (request: FastifyRequest, r: FastifyReply) => {
       const method = request.method as HttpMethod;
-      const prefix = `/v1/accounts/${accountId}`;
-      const path = request.url.startsWith(prefix) ? request.url.slice(prefix.length) : request.url;
-      const kind = classify(method, path.split("?")[0]!);
       try {
-        const principal = await deps.auth.authenticate(request, {
-          scope: method === "GET" ? "read" : "trade",
-          accountId,
-        });
+        // the raw target, canonical (else 400), decides the route; Fastify's decoding never does
+        const target = checkRequestTarget(request.raw.url ?? "")!;
+        const accountId = target.segments[2]!;
+        const rest = target.segments.slice(3);
+        const match = matchTradingRoute(method, `/${rest.join("/")}`);
+        if (!match) {
+          throw new PaddockError("PADDOCK_NOT_FOUND", {
+            detail: `${method} /${rest.join("/")} is not an Alpaca trading route`,
+          });
+        }
+        const kind = match.route;
+        const path = target.query === "" ? match.upstreamPath : `${match.upstreamPath}?${target.query}`;
+        const principal = await deps.auth.authenticate(request, { scope: kind.scope, accountId });
+        checkRouteParams(match);
         const account = deps.fleet.get(accountId)!;
         // a read whose client has gone away is dropped before it spends the account's budget
         const gone = kind.action === undefined ? new AbortController() : undefined;
@@ -111,6 +98,9 @@ export function tradingRoutes(deps: TradingDeps): FastifyPluginAsync {
       }
     };
 
-    app.all("/v1/accounts/:accountId/v2/*", handler);
+    // documented route by route in /openapi.json (from the table), not as wildcards
+    for (const version of ["v1", "v2", "v3"]) {
+      app.all(`/v1/accounts/:accountId/${version}/*`, { schema: { hide: true } }, handler);
+    }
   };
 }

@@ -265,7 +265,10 @@ describe("market-data service", () => {
     ] as const;
     for (const [path, query] of bad) {
       await expect(service.handle({ path, query })).rejects.toSatisfy(
-        (e) => isPaddockError(e, "PADDOCK_REQUEST_INVALID") || isPaddockError(e, "PADDOCK_NOT_FOUND"),
+        (e) =>
+          isPaddockError(e, "PADDOCK_DATA_PARAM_INVALID") ||
+          isPaddockError(e, "PADDOCK_REQUEST_INVALID") ||
+          isPaddockError(e, "PADDOCK_NOT_FOUND"),
       );
     }
     expect(up.requests.length).toBe(0);

@@ -13,14 +13,14 @@ const ep = (path: string): Endpoint => {
   return e;
 };
 
-/** The 422 message for a query, or undefined when it is accepted. */
+/** The 400 message (like Alpaca's data API) for a query, or undefined when it is accepted. */
 function refusal(path: string, query: string, lim = limits): string | undefined {
   try {
     validateQuery(ep(path), query, lim, NOW);
     return undefined;
   } catch (err) {
-    expect(isPaddockError(err, "PADDOCK_REQUEST_INVALID")).toBe(true);
-    expect((err as { status: number }).status).toBe(422);
+    expect(isPaddockError(err, "PADDOCK_DATA_PARAM_INVALID")).toBe(true);
+    expect((err as { status: number }).status).toBe(400);
     return (err as Error).message;
   }
 }
@@ -140,7 +140,7 @@ describe("query validation", () => {
       /strike_price_gte: must be a non-negative decimal/,
     ],
     ["/v2/stocks/A%20B/snapshot", "", /symbol: "A B" is not a valid symbol/],
-  ])("%s?%s → 422 naming the field", (path, query, message) => {
+  ])("%s?%s → 400 naming the field", (path, query, message) => {
     expect(refusal(path, query)).toMatch(message);
   });
 

@@ -123,6 +123,9 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     async verifyToken(token, need) {
       return check(token, need);
     },
+    async verifyKeyPair(_keyId, secret, need) {
+      return check(secret, need);
+    },
   };
   const realAuth = opts.hs256Secret
     ? createAuthenticator(

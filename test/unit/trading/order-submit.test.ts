@@ -98,9 +98,14 @@ describe("submitOrder", () => {
     const u = upstream([ok()], []);
     await submitOrder(deps(u, ledger).d);
     const err = await submitOrder(deps(u, ledger, { fingerprint: "fp-other" }).d).catch((e: unknown) => e);
-    expect(isPaddockError(err, "PADDOCK_REQUEST_INVALID")).toBe(true);
+    expect(isPaddockError(err, "PADDOCK_CLIENT_ORDER_ID_DUPLICATE")).toBe(true);
     expect((err as PaddockError).status).toBe(422);
-    expect((err as Error).message).toMatch(/client_order_id cid-1 already used for a different order/);
+    // Alpaca's own code and message
+    expect((err as PaddockError).toBody()).toMatchObject({
+      code: 40010001,
+      message: "client_order_id must be unique",
+      client_order_id: "cid-1",
+    });
     expect(u.sends()).toBe(1);
   });
 
@@ -184,13 +189,33 @@ describe("submitOrder", () => {
     expect(u.events).toEqual(["lookup:404", "send:422", "lookup:200"]);
   });
 
-  it("429 from Alpaca waits (Retry-After), looks up, then resends", async () => {
+  it("429 from Alpaca is answered at once with Retry-After: no wait, no lookup, no resend", async () => {
     const ledger = memLedger();
-    const u = upstream([json(429, {}, { "retry-after": "2" }), ok()], [notFound()]);
+    const reset = String(Math.floor(Date.now() / 1000) + 7);
+    const u = upstream(
+      [json(429, { code: 42910000, message: "rate limit exceeded" }, { "x-ratelimit-reset": reset }), ok()],
+      [notFound()],
+    );
     const { d, sleeps } = deps(u, ledger);
-    expect((await submitOrder(d)).status).toBe(200);
+    const res = await submitOrder(d);
+    expect(res.status).toBe(429);
+    expect(Number(res.headers["retry-after"])).toBeGreaterThanOrEqual(6);
+    expect(Number(res.headers["retry-after"])).toBeLessThanOrEqual(8);
+    expect(JSON.parse(res.body.toString())).toEqual({ code: 42910000, message: "rate limit exceeded" });
+    expect(u.events).toEqual(["send:429"]);
+    expect(sleeps).toEqual([]);
+    // Alpaca's own Retry-After is kept
+    const u2 = upstream([json(429, {}, { "retry-after": "3" })], []);
+    const again = await submitOrder(deps(u2, memLedger()).d);
+    expect(again.headers["retry-after"]).toBe("3");
+  });
+
+  it("the client's retry after a 429 looks the id up before the one new send", async () => {
+    const ledger = memLedger();
+    const u = upstream([json(429, {}), ok()], [notFound()]);
+    expect((await submitOrder(deps(u, ledger).d)).status).toBe(429);
+    expect((await submitOrder(deps(u, ledger).d)).status).toBe(200);
     expect(u.events).toEqual(["send:429", "lookup:404", "send:200"]);
-    expect(sleeps[0]).toBe(2000);
   });
 
   it("the gateway's own refusal (budget, breaker) is passed through: nothing was sent", async () => {

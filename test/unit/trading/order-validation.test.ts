@@ -97,7 +97,8 @@ describe("body parsing and replace", () => {
   });
   it("validates replacements", () => {
     expect(validateReplace({ qty: 3, limit_price: "10.5" })).toEqual({ qty: "3", limit_price: "10.5" });
-    expect(() => validateReplace({ side: "sell" })).toThrow(/side: cannot be changed/);
+    // a body with nothing Alpaca replaces is refused; fields Alpaca ignores travel on untouched
+    expect(() => validateReplace({ side: "sell" })).toThrow(/body: give at least one of qty/);
     expect(() => validateReplace({})).toThrow(/give at least one/);
     expect(decimal(".5", "x")).toBe(".5");
   });
