@@ -11,6 +11,8 @@ import websocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { Redis } from "ioredis";
 import { createFleet, type ManagedFleet } from "./accounts/fleet.js";
+import { createRedisSlotStore } from "./accounts/redis-slot-store.js";
+import { registerUpstreamProbes } from "./accounts/upstream-probes.js";
 import { type AuditLog, createAuditLog } from "./audit/audit-log.js";
 import { createMqttSink } from "./audit/mqtt-sink.js";
 import type { AuditEntryInput } from "./audit/record.js";
@@ -35,9 +37,10 @@ import { createHealthRegistry, type HealthRegistry } from "./observability/healt
 import type { Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { createBudgetFactory } from "./resilience/budget.js";
+import { systemClock } from "./resilience/clock.js";
+import { createMemorySlotStore } from "./resilience/slot-store.js";
 import { createOrderLedger } from "./trading/order-ledger.js";
 import { createTransport } from "./upstream/client.js";
-import { registerUpstreamProbes } from "./upstream/probes.js";
 
 export interface GatewayDeps {
   readonly logger: Logger;
@@ -187,12 +190,18 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       : undefined;
 
   // fleet
+  const clock = { ...systemClock, now };
   const budgets = createBudgetFactory({
-    ...(redis ? { redis } : {}),
-    keyPrefix: `${config.cache.redisKeyPrefix}budget:`,
-    fallbackShare: config.cache.redisFallbackShare,
-    now,
-    logger,
+    store: redis
+      ? createRedisSlotStore({
+          redis,
+          keyPrefix: `${config.cache.redisKeyPrefix}budget:`,
+          fallbackShare: config.cache.redisFallbackShare,
+          clock,
+          logger,
+        })
+      : createMemorySlotStore({ clock }),
+    clock,
   });
   health.register("budget-store", () => budgets.health(), { required: false });
   const transport = createTransport({

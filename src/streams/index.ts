@@ -1,6 +1,4 @@
 /** The streams module: WebSocket fan-out of Alpaca's market-data and trading streams. */
-export type { BackoffOptions } from "./backoff.js";
-export { DEFAULT_BACKOFF, reconnectDelay } from "./backoff.js";
 export type { ClientSocket, Endpoint } from "./client-socket.js";
 export type { WireCodec } from "./codec.js";
 export {

@@ -7,7 +7,7 @@
  * spent) the probe is skipped and the last result stands, because a spent budget says
  * the gateway is working, not that the upstream is down (it must not make /readyz 503).
  */
-import type { Account, Fleet } from "../accounts/types.js";
+import type { Account, Fleet } from "./types.js";
 import type { Config } from "../config/schema.js";
 import { isPaddockError } from "../errors.js";
 import type { CheckResult, HealthRegistry } from "../observability/health.js";
