@@ -139,7 +139,8 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
         const pong = await r.ping();
         return { status: pong === "PONG" ? "up" : "down" };
       },
-      { required: false },
+      // the order ledger lives in Redis: without it no order is sent (fail closed)
+      { gates: ["ledger", "orders"], degrades: ["reads", "streams"] },
     );
   }
 
@@ -170,10 +171,14 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
         },
       ),
   };
-  health.register("audit", () => {
-    const h = audit.health();
-    return h.ok ? { status: "up" } : { status: "down", detail: h.detail ?? "audit sink failing" };
-  });
+  health.register(
+    "audit",
+    () => {
+      const h = audit.health();
+      return h.ok ? { status: "up" } : { status: "down", detail: h.detail ?? "audit sink failing" };
+    },
+    { gates: ["audit"], degrades: ["orders"] },
+  );
 
   // auth
   const verifier: Verifier = await createVerifier(authOptionsOf(config), { now });
@@ -203,7 +208,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       : createMemorySlotStore({ clock }),
     clock,
   });
-  health.register("budget-store", () => budgets.health(), { required: false });
+  health.register("budget-store", () => budgets.health(), { degrades: ["reads", "orders"] });
   const transport = createTransport({
     connectionsPerAccount: config.upstream.connectionsPerAccount,
     requestTimeoutMs: config.upstream.requestTimeoutMs,

@@ -87,7 +87,10 @@ export function createRedisSlotStore(o: RedisSlotStoreOptions): SlotStore {
 
   const fromFallback = (key: string, want: number, limit: number): SlotGrant => {
     const g = fallback.take(key, want, Math.max(1, Math.floor(limit * o.fallbackShare))) as SlotGrant;
-    remember(key, Array.from({ length: g.granted }, () => null));
+    remember(
+      key,
+      Array.from({ length: g.granted }, () => null),
+    );
     return g;
   };
 

@@ -254,7 +254,8 @@ export const UpstreamSchema = Type.Object(
       exclusiveMinimum: 0,
       maximum: 1,
       default: 0.5,
-      description: "Share of a host's active accounts whose breakers must be open for the host breaker to open.",
+      description:
+        "Share of a host's active accounts whose breakers must be open for the host breaker to open.",
     }),
     hostBreakerMinimumAccounts: Type.Integer({
       minimum: 1,

@@ -72,7 +72,7 @@ interface Waiter {
 }
 
 /** Most slots asked of the store in one call (a burst costs one Redis round trip per batch). */
-const MAX_BATCH = 64;
+const MAX_BATCH = 256;
 
 const rateLimited = (accountId: string, waitMs: number, why: string): PaddockError =>
   new PaddockError("PADDOCK_RATE_LIMITED", {
@@ -111,6 +111,7 @@ class Budget implements AccountBudget {
   private wakeAt = 0;
   /** A store call is out (async stores: one batch at a time). */
   private taking = false;
+  private pumpScheduled = false;
   private closed = false;
 
   constructor(
@@ -174,7 +175,9 @@ class Budget implements AccountBudget {
       if (wait > this.o.maxWaitMs) return Promise.reject(rateLimited(this.id, wait, "budget exhausted"));
     }
     if (this.queue.size >= this.o.maxDepth && !this.evictFor(priority, t)) {
-      return Promise.reject(rateLimited(this.id, this.estimateWait(t, this.queue.size), "request queue full"));
+      return Promise.reject(
+        rateLimited(this.id, this.estimateWait(t, this.queue.size), "request queue full"),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = { priority, deadline: t + this.o.maxWaitMs, resolve, reject };
@@ -187,7 +190,7 @@ class Budget implements AccountBudget {
         w.cleanup = () => signal.removeEventListener("abort", onAbort);
       }
       this.queue.push(w);
-      this.pump();
+      this.schedulePump();
     });
   }
 
@@ -239,6 +242,16 @@ class Budget implements AccountBudget {
         this.settle(w, rateLimited(this.id, wait, "budget exhausted"));
       } else position++;
     }
+  }
+
+  /** Pumps once the current tick's acquires are queued: a burst is one store call. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   /** Asks the store for as many slots as there are waiters (one call per batch). */

@@ -48,7 +48,10 @@ export interface RetryableAnswer {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
-export async function withRetries<R extends RetryableAnswer>(fn: () => Promise<R>, o: RetryOptions): Promise<R> {
+export async function withRetries<R extends RetryableAnswer>(
+  fn: () => Promise<R>,
+  o: RetryOptions,
+): Promise<R> {
   const maxRetries = Math.max(0, Math.min(MAX_RETRIES, Math.floor(o.maxRetries)));
   const sleep = o.sleep ?? defaultSleep;
   const now = o.now ?? Date.now;
