@@ -27,14 +27,10 @@ export async function startCountingProxy(): Promise<CountingProxy> {
   const server = createServer((req, res) => {
     bump(requests, `${req.method} ${req.url}`);
     const target = new URL(req.url ?? "/");
-    const upstream = httpRequest(
-      target,
-      { method: req.method, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
+    const upstream = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
     upstream.on("error", () => res.destroy());
     req.pipe(upstream);
   });

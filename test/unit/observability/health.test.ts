@@ -100,7 +100,9 @@ describe("readiness: what this instance can serve", () => {
       gates: ["reads", "orders", "streams", "audit", "ledger"],
     });
     expect((await health.runAll()).status).toBe("down");
-    health.register("everything", () => ({ status: "down" }), { gates: ["reads", "orders", "streams", "audit"] });
+    health.register("everything", () => ({ status: "down" }), {
+      gates: ["reads", "orders", "streams", "audit"],
+    });
     expect((await health.runAll()).status).toBe("degraded");
   });
 
