@@ -118,6 +118,44 @@ describe.skipIf(url === undefined)("budget shared through Redis", () => {
   });
 });
 
+describe("budget switching to its fallback right after a burst", () => {
+  let server: RedisServer | undefined;
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("an outage right after two instances spent the budget hands out no fresh budget", async () => {
+    // (the instances must have heard Redis' count: both took part in the burst)
+    try {
+      server = await startRedisServer();
+    } catch (err) {
+      if (process.env.CI === "true") throw err;
+      console.warn(`[budget-redis] cannot start redis-server (${(err as Error).message}): skipped`);
+      return;
+    }
+    const prefix = uniquePrefix("burst-outage");
+    const [a, b] = [0, 1].map(() => {
+      const f = createFactory({ redis: client(server!.url), keyPrefix: prefix, fallbackShare: 0.5 });
+      factories.push(f);
+      return f;
+    });
+    await waitFor(() => clients.slice(-2).every((c) => c.status === "ready"), "redis clients");
+    const limit = 40;
+    const shared = await Promise.all([burst(a!, "acct", limit, 25), burst(b!, "acct", limit, 25)]);
+    expect(shared[0]! + shared[1]!).toBe(limit);
+    await server.stop();
+    await waitFor(() => clients.slice(-2).every((c) => c.status !== "ready"), "redis to be seen down");
+    // each starts from its share of what Redis last told it was spent: the one that heard
+    // "40 of 40" adds nothing; the other adds at most its share of what it had not heard of
+    const during = await Promise.all([burst(a!, "acct", limit, 25), burst(b!, "acct", limit, 25)]);
+    expect(Math.min(...during)).toBe(0);
+    expect(during[0]! + during[1]!).toBeLessThanOrEqual(limit * 0.5 - Math.ceil(Math.min(...shared) * 0.5));
+    // a key untouched before the outage: each instance has its share of the limit
+    expect(await burst(a!, "fresh", limit, 25)).toBe(limit * 0.5);
+    console.log(`[budget-redis] burst_then_outage shared=${shared.join("+")} fallback=${during.join("+")}`);
+  });
+});
+
 describe("budget while its Redis hangs", () => {
   let server: RedisServer | undefined;
   afterAll(async () => {
@@ -204,6 +242,11 @@ describe("budget while its Redis goes away and comes back", () => {
     expect(after).toBe(limit);
     expect(f.health().status).toBe("up");
     expect(infos.some((m) => /back/.test(m))).toBe(true);
+    // what was spent from the fallback during the outage is in the shared set now
+    const owedSeen = createFactory({ redis: client(server.url), keyPrefix: prefix, fallbackShare: 0.5 });
+    factories.push(owedSeen);
+    await waitFor(() => clients.at(-1)!.status === "ready", "third client");
+    expect(await burst(owedSeen, "acct-outage", limit, 50)).toBe(limit - limit * 0.5);
     // shared again: a second instance sees the same window as spent
     const otherRedis = client(server.url);
     const other = createFactory({ redis: otherRedis, keyPrefix: prefix, fallbackShare: 0.5 });
