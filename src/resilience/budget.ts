@@ -133,7 +133,7 @@ class Budget implements AccountBudget {
   }
 
   private blockedUntil(t: number): number {
-    const until = Math.max(this.storeBlockedUntil, this.upstream.blockedUntil());
+    const until = Math.max(this.storeBlockedUntil, this.upstream.blockedUntil(t));
     return until > t ? until : 0;
   }
 
@@ -143,11 +143,10 @@ class Budget implements AccountBudget {
     return base + Math.floor(position / Math.max(1, this.limit())) * this.spanMs;
   }
 
-  private admitted(n: number): void {
-    const t = this.clock.now();
+  private admitted(n: number, t: number): void {
     this.spent.prune(t - this.spanMs);
     this.spent.push(t, n);
-    this.upstream.spend(n);
+    this.upstream.spend(n, t);
   }
 
   tryAcquire(): boolean {
@@ -156,9 +155,9 @@ class Budget implements AccountBudget {
     if (!this.store.synchronous || this.queue.size > 0 || this.taking) return false;
     const t = this.clock.now();
     if (this.blockedUntil(t) > 0) return false;
-    const g = this.store.take(this.id, 1, this.limit()) as SlotGrant;
+    const g = this.store.take(this.id, 1, this.limit(), t) as SlotGrant;
     if (g.granted === 1) {
-      this.admitted(1);
+      this.admitted(1, t);
       return true;
     }
     this.storeBlockedUntil = t + g.retryInMs;
@@ -264,7 +263,7 @@ class Budget implements AccountBudget {
       return;
     }
     let want = Math.min(this.queue.size, MAX_BATCH);
-    const up = this.upstream.remaining();
+    const up = this.upstream.remaining(t);
     if (up) want = Math.min(want, up.remaining);
     if (want <= 0) {
       this.wake(Math.max(1, (up?.resetAt ?? t) - t));
@@ -284,19 +283,19 @@ class Budget implements AccountBudget {
       if (g.granted > 0) this.store.release(this.id, g.granted);
       return;
     }
+    const now = this.clock.now();
     let used = 0;
     for (; used < g.granted; used++) {
       const w = this.queue.shift();
       if (!w) break;
-      this.admitted(1);
+      this.admitted(1, now);
       this.settle(w);
     }
     // waiters aborted while the store answered: their slots go back, never over-spent
     if (used < g.granted) this.store.release(this.id, g.granted - used);
     if (g.granted < wanted) {
-      const t = this.clock.now();
-      this.storeBlockedUntil = Math.max(this.storeBlockedUntil, t + Math.max(1, g.retryInMs));
-      this.shed(t);
+      this.storeBlockedUntil = Math.max(this.storeBlockedUntil, now + Math.max(1, g.retryInMs));
+      this.shed(now);
     }
     this.pump();
   }
@@ -316,7 +315,7 @@ class Budget implements AccountBudget {
     if (this.o.limitPerMinute === 0) return;
     this.store.release(this.id, 1);
     this.spent.pop(1);
-    this.upstream.spend(-1);
+    this.upstream.spend(-1, this.clock.now());
     this.storeBlockedUntil = 0;
     this.pump();
   }
@@ -331,7 +330,7 @@ class Budget implements AccountBudget {
 
   snapshot(): BudgetSnapshot {
     const t = this.clock.now();
-    const up = this.upstream.remaining();
+    const up = this.upstream.remaining(t);
     if (this.o.limitPerMinute === 0) {
       return { limit: 0, remaining: up?.remaining ?? 0, resetAt: up?.resetAt ?? t, queued: 0 };
     }

@@ -24,8 +24,8 @@ export interface StoreHealth {
 export interface SlotStore {
   /** True when `take` always answers synchronously (the budget's fast path relies on it). */
   readonly synchronous: boolean;
-  /** Spends up to `want` slots of `key` now. */
-  take(key: string, want: number, limit: number): SlotGrant | Promise<SlotGrant>;
+  /** Spends up to `want` slots of `key` now (`at`: the caller's current time, when it has it). */
+  take(key: string, want: number, limit: number, at?: number): SlotGrant | Promise<SlotGrant>;
   /** Gives back the `count` newest slots of `key` (taken for requests abandoned before they left). */
   release(key: string, count: number): void;
   health(): StoreHealth;
@@ -60,6 +60,8 @@ export class SlidingLog {
   }
 }
 
+const ONE: SlotGrant = Object.freeze({ granted: 1, retryInMs: 0 });
+
 export interface MemorySlotStoreOptions {
   /** The rolling span a limit holds over (default 60 000 ms). */
   readonly spanMs?: number;
@@ -72,8 +74,8 @@ export function createMemorySlotStore(o: MemorySlotStoreOptions): SlotStore {
   const logs = new Map<string, SlidingLog>();
   return {
     synchronous: true,
-    take(key, want, limit) {
-      const t = o.clock.now();
+    take(key, want, limit, at) {
+      const t = at ?? o.clock.now();
       let log = logs.get(key);
       if (!log) {
         log = new SlidingLog();
@@ -82,6 +84,7 @@ export function createMemorySlotStore(o: MemorySlotStoreOptions): SlotStore {
       log.prune(t - spanMs);
       const granted = Math.max(0, Math.min(want, limit - log.size));
       log.push(t, granted);
+      if (granted === 1 && log.size < limit) return ONE; // the hot path allocates nothing
       const oldest = log.oldest();
       const retryInMs = log.size >= limit && oldest !== undefined ? Math.max(1, oldest + spanMs - t) : 0;
       return { granted, retryInMs };

@@ -18,12 +18,12 @@ export interface UpstreamLimits {
   throttled(retryInMs: number | undefined): void;
   /** The limit Alpaca announced (undefined when it never said). */
   limit(): number | undefined;
-  /** Epoch ms until which Alpaca says nothing is left (0 when not blocked). */
-  blockedUntil(): number;
-  /** What Alpaca says is left in its current window (undefined when unknown). */
-  remaining(): { remaining: number; resetAt: number } | undefined;
-  /** One request was admitted locally (counts down Alpaca's remaining until its next answer). */
-  spend(n: number): void;
+  /** Epoch ms until which Alpaca says nothing is left (0 when not blocked), at time `t`. */
+  blockedUntil(t: number): number;
+  /** What Alpaca says is left in its current window at time `t` (undefined when unknown). */
+  remaining(t: number): { remaining: number; resetAt: number } | undefined;
+  /** `n` requests were admitted at time `t` (counts down Alpaca's remaining until its next answer). */
+  spend(n: number, t: number): void;
 }
 
 const MINUTE_MS = 60_000;
@@ -62,18 +62,18 @@ export function createUpstreamLimits(clock: Pick<Clock, "now">): UpstreamLimits 
       if (w) w.remaining = 0;
     },
     limit: () => announcedLimit,
-    blockedUntil() {
-      const t = clock.now();
+    blockedUntil(t) {
+      if (throttledUntil <= t && window === undefined) return 0; // the hot path: nothing known
       const w = current(t);
       const until = Math.max(throttledUntil, w && w.remaining <= 0 ? w.resetAt : 0);
       return until > t ? until : 0;
     },
-    remaining() {
-      const w = current(clock.now());
+    remaining(t) {
+      const w = current(t);
       return w ? { remaining: Math.max(0, w.remaining), resetAt: w.resetAt } : undefined;
     },
-    spend(n) {
-      const w = current(clock.now());
+    spend(n, t) {
+      const w = current(t);
       if (w) w.remaining -= n;
     },
   };
