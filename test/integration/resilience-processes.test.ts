@@ -100,7 +100,7 @@ async function spawnGateway(configPath: string): Promise<GatewayProcess> {
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000; // a loaded 2-core machine starts three processes slowly
   for (;;) {
     if (child.exitCode !== null) throw new Error(`gateway exited early:\n${lines.join("\n")}`);
     const ok = await fetch(`${url}/livez`).then(
@@ -322,7 +322,7 @@ describe("three gateway processes sharing one Redis", () => {
     expect((await simStats(sim)).requests.byPath["POST /v2/orders"] ?? 0).toBe(postsBefore);
     expect(logs).not.toMatch(/secretKey|APCA-API-SECRET/i);
     await Promise.all(gateways.map((g) => g.kill())); // graceful drain is not under test here
-  }, 45_000);
+  }, 120_000);
 });
 
 describe.skipIf((await getRedisUrl()) === undefined)("a gateway process killed mid-order", () => {
@@ -408,5 +408,5 @@ describe.skipIf((await getRedisUrl()) === undefined)("a gateway process killed m
         `duplicate_orders=0 retry_status=${retry.status} resolved_by=lookup`,
     );
     await second.stop();
-  }, 45_000);
+  }, 120_000);
 });
