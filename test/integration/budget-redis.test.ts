@@ -108,6 +108,31 @@ describe.skipIf(url === undefined)("budget shared through Redis", () => {
     expect(admitted.length).toBeGreaterThan(limit);
   }, 20_000);
 
+  it("a waiter abandoned while Redis answers gives its slot back to the shared budget", async () => {
+    const prefix = uniquePrefix("budget-abandoned");
+    const f = createFactory({ redis: client(url!), keyPrefix: prefix });
+    factories.push(f);
+    await waitFor(() => clients.at(-1)!.status === "ready", "redis client");
+    const b = f.forAccount("acct", { limitPerMinute: 3, maxWaitMs: 1000, maxDepth: 10 });
+    const ac = new AbortController();
+    const gone = b.acquire("read", ac.signal);
+    await Promise.resolve(); // the batch is on its way to Redis
+    await Promise.resolve();
+    ac.abort(new Error("client went away"));
+    await expect(gone).rejects.toThrow("client went away");
+    // whatever Redis granted for it is removed again: all three are there for others
+    const key = `${prefix}acct`;
+    for (let i = 0; i < 100 && (await clients[0]!.zcard(key)) > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await clients[0]!.zcard(key)).toBe(0);
+    const other = createFactory({ redis: client(url!), keyPrefix: prefix });
+    factories.push(other);
+    await waitFor(() => clients.at(-1)!.status === "ready", "second client");
+    expect(await burst(other, "acct", 3, 5)).toBe(3);
+    b.close();
+  });
+
   it("other accounts have budgets of their own", async () => {
     const prefix = uniquePrefix("budget-accounts");
     const f = createFactory({ redis: client(url!), keyPrefix: prefix });
