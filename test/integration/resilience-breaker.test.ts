@@ -97,6 +97,7 @@ afterAll(async () => {
 describe("circuit breaker through the gateway", () => {
   it("opens under 100% failures, fails fast without calling upstream, and recovers by itself", async () => {
     const upstreamFailures = await openBreaker();
+    const openedAt = performance.now();
     expect(upstreamFailures.length).toBeGreaterThanOrEqual(2);
     expect((await accountView("acct-001")).breaker).toBe("open");
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
@@ -118,8 +119,10 @@ describe("circuit breaker through the gateway", () => {
     const body = (await failFast.json()) as { code: number; message: string };
     expect(typeof body.code).toBe("number");
     expect(body.message).toBeTruthy();
-    // nothing was sent while open
-    expect(await sentBy001()).toBe(before);
+    // nothing was sent while open, but the one probe per half-open period (on a slow machine the
+    // loop above can outlast a period; each probe fails and re-opens the breaker)
+    const periods = Math.floor((performance.now() - openedAt) / HALF_OPEN_AFTER_MS);
+    expect((await sentBy001()) - before).toBeLessThanOrEqual(periods);
     // relative, not absolute: refusing locally beats waiting for a failing upstream by far
     expect(median(fast)).toBeLessThan(median(upstreamFailures) / 2);
 
