@@ -11,6 +11,8 @@ import websocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { Redis } from "ioredis";
 import { createFleet, type ManagedFleet } from "./accounts/fleet.js";
+import { createRedisSlotStore } from "./accounts/redis-slot-store.js";
+import { registerUpstreamProbes } from "./accounts/upstream-probes.js";
 import type { AuditLog } from "./audit/audit-log.js";
 import { type AuditTrail, auditKeyRing, openAuditTrail } from "./audit/from-config.js";
 import type { AuditEntryInput } from "./audit/record.js";
@@ -45,10 +47,11 @@ import { createHealthRegistry, type HealthRegistry } from "./observability/healt
 import type { Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { createBudgetFactory } from "./resilience/budget.js";
+import { systemClock } from "./resilience/clock.js";
+import { createMemorySlotStore } from "./resilience/slot-store.js";
 import { createOrderLedger } from "./trading/order-ledger.js";
 import { createOrderService } from "./trading/order-service.js";
 import { createTransport } from "./upstream/client.js";
-import { registerUpstreamProbes } from "./upstream/probes.js";
 
 export interface GatewayDeps {
   readonly logger: Logger;
@@ -166,7 +169,8 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
         const pong = await r.ping();
         return { status: pong === "PONG" ? "up" : "down" };
       },
-      { required: false },
+      // the order ledger lives in Redis: without it no order is sent (fail closed)
+      { gates: ["ledger", "orders"], degrades: ["reads", "streams"] },
     );
   }
 
@@ -184,15 +188,19 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
         },
       ),
   };
-  health.register("audit", () => {
-    const h = audit.health();
-    return h.status === "up"
-      ? { status: "up" }
-      : {
-          status: h.status,
-          detail: h.detail ?? `audit trail ${h.status} (${h.writeFailures} failed writes)`,
-        };
-  });
+  health.register(
+    "audit",
+    () => {
+      const h = audit.health();
+      return h.status === "up"
+        ? { status: "up" }
+        : {
+            status: h.status,
+            detail: h.detail ?? `audit trail ${h.status} (${h.writeFailures} failed writes)`,
+          };
+    },
+    { gates: ["audit"], degrades: ["orders"] },
+  );
 
   // auth: rebuilt whole on reload (keys, JWKS, algorithms, token limits, clients); callers hold
   // the delegating objects below, so a reload reaches every route without re-registering them
@@ -210,14 +218,20 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   });
 
   // fleet
+  const clock = { ...systemClock, now };
   const budgets = createBudgetFactory({
-    ...(redis ? { redis } : {}),
-    keyPrefix: `${config.cache.redisKeyPrefix}budget:`,
-    fallbackShare: config.cache.redisFallbackShare,
-    now,
-    logger,
+    store: redis
+      ? createRedisSlotStore({
+          redis,
+          keyPrefix: `${config.cache.redisKeyPrefix}budget:`,
+          fallbackShare: config.cache.redisFallbackShare,
+          clock,
+          logger,
+        })
+      : createMemorySlotStore({ clock }),
+    clock,
   });
-  health.register("budget-store", () => budgets.health(), { required: false });
+  health.register("budget-store", () => budgets.health(), { degrades: ["reads", "orders"] });
   const transport = createTransport({
     connectionsPerAccount: config.upstream.connectionsPerAccount,
     requestTimeoutMs: config.upstream.requestTimeoutMs,
@@ -319,7 +333,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     registry: metrics.registry,
     now,
   });
-  if (redis) health.register("market-data-cache", () => marketData.check(), { required: false });
+  if (redis) health.register("market-data-cache", () => marketData.check(), { degrades: ["reads"] });
   const orders = createOrderService({
     ledger,
     audit: auditTrail,

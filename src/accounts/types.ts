@@ -3,55 +3,26 @@
  * streams depend on these interfaces only; src/accounts implements them.
  */
 import type { AccountConfig } from "../config/schema.js";
+import type { BreakerState } from "../resilience/breaker.js";
+import type { BudgetSnapshot } from "../resilience/budget.js";
+import type { AccountCredentials, UpstreamRequest, UpstreamResponse } from "../upstream/types.js";
 
-export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-
-/** Scheduling class of an upstream request: order mutations first, then reads, then bulk fan-out. */
-export type Priority = "order" | "read" | "bulk";
-
-/** Which Alpaca service a request goes to. */
-export type UpstreamKind = "trading" | "data";
-
-export interface UpstreamRequest {
-  readonly method: HttpMethod;
-  /** Path and query as Alpaca expects them, e.g. `/v2/orders?status=open`. */
-  readonly path: string;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string | Buffer;
-  readonly priority: Priority;
-  readonly kind: UpstreamKind;
-  /** Safe to repeat (reads, cancels). Order submissions are never retried blindly. */
-  readonly idempotent: boolean;
-  readonly signal?: AbortSignal;
-}
-
-export interface UpstreamResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: Buffer;
-}
-
-export type BreakerState = "closed" | "open" | "half_open";
-
-export interface BudgetSnapshot {
-  /** Requests per minute allowed (0 = unlimited). */
-  readonly limit: number;
-  readonly remaining: number;
-  /** Epoch ms when the window resets. */
-  readonly resetAt: number;
-  readonly queued: number;
-}
+export type { BreakerState } from "../resilience/breaker.js";
+export type { BudgetSnapshot } from "../resilience/budget.js";
+export type {
+  AccountCredentials,
+  HttpMethod,
+  Priority,
+  UpstreamKind,
+  UpstreamRequest,
+  UpstreamResponse,
+} from "../upstream/types.js";
 
 export interface AccountStatus {
   readonly budget: BudgetSnapshot;
   readonly breaker: BreakerState;
   readonly halted: boolean;
   readonly lastError?: { readonly at: string; readonly status?: number; readonly message: string };
-}
-
-export interface AccountCredentials {
-  readonly keyId: string;
-  readonly secretKey: string;
 }
 
 export interface Account {

@@ -250,6 +250,18 @@ export const UpstreamSchema = Type.Object(
       default: 5000,
       description: "Open time before a probe is let through.",
     }),
+    hostBreakerAccountShare: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: 0.5,
+      description:
+        "Share of a host's active accounts whose breakers must be open for the host breaker to open.",
+    }),
+    hostBreakerMinimumAccounts: Type.Integer({
+      minimum: 1,
+      default: 3,
+      description: "Fewest distinct accounts failing together before the host breaker opens.",
+    }),
     clockSkewWarnSeconds: Type.Number({
       minimum: 0,
       default: 2,

@@ -2,10 +2,39 @@
  * Component health: each component registers a check; checks run on an interval
  * (30 s by default) and on demand, and feed `/readyz` and `paddock_component_up`.
  * A check that throws or exceeds its timeout counts as down.
+ *
+ * Readiness says what this instance can really serve. Each component names the
+ * capabilities (reads, orders, streams, audit, ledger) its failure takes away (`gates`)
+ * or only weakens (`degrades`); a `required` component takes everything away. The
+ * instance is `down` (503 at /readyz) only when it can serve nothing; otherwise `up` or
+ * `degraded` (200), with the details in `serving`. Alpaca being down degrades reads and
+ * orders but never makes the instance leave the load balancer: another instance would
+ * see the same Alpaca.
  */
 import type { Gauge } from "prom-client";
 
 export type HealthStatus = "up" | "degraded" | "down";
+
+/** What a client can ask of this instance. */
+export const CAPABILITIES = ["reads", "orders", "streams", "audit", "ledger"] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+export type Availability = "available" | "degraded" | "unavailable";
+
+export interface CapabilityReport {
+  readonly status: Availability;
+  /** The components that took it away or weakened it, e.g. `redis: down`. */
+  readonly because?: readonly string[];
+}
+
+export interface RegisterOptions {
+  /** Down: the instance serves nothing (default false). */
+  readonly required?: boolean;
+  /** Down: these capabilities are unavailable; degraded: they are degraded. */
+  readonly gates?: readonly Capability[];
+  /** Down or degraded: these capabilities are degraded. */
+  readonly degrades?: readonly Capability[];
+}
 
 export interface CheckResult {
   readonly status: HealthStatus;
@@ -17,19 +46,21 @@ export interface ComponentReport extends CheckResult {
   /** ISO time of the last run. */
   readonly checkedAt: string;
   readonly latencyMs: number;
-  /** A required component that is down makes the instance not ready; an optional one only degraded. */
+  /** A required component that is down makes the instance serve nothing. */
   readonly required: boolean;
 }
 
 export interface HealthReport {
+  /** down (HTTP 503) only when no capability is available or degraded. */
   readonly status: HealthStatus;
+  readonly serving: Readonly<Record<Capability, CapabilityReport>>;
   readonly components: readonly ComponentReport[];
 }
 
 export type HealthCheck = () => Promise<CheckResult> | CheckResult;
 
 export interface HealthRegistry {
-  register(name: string, check: HealthCheck, options?: { required?: boolean }): void;
+  register(name: string, check: HealthCheck, options?: RegisterOptions): void;
   unregister(name: string): void;
   /** Runs every check now. */
   runAll(): Promise<HealthReport>;
@@ -50,7 +81,7 @@ export interface HealthOptions {
 export function createHealthRegistry(options: HealthOptions): HealthRegistry {
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 5000;
-  const checks = new Map<string, { check: HealthCheck; required: boolean }>();
+  const checks = new Map<string, { check: HealthCheck; options: RegisterOptions }>();
   const last = new Map<string, ComponentReport>();
   let timer: NodeJS.Timeout | undefined;
 
@@ -79,7 +110,7 @@ export function createHealthRegistry(options: HealthOptions): HealthRegistry {
     const report: ComponentReport = {
       name,
       ...result,
-      required: entry.required,
+      required: entry.options.required === true,
       checkedAt: new Date(now()).toISOString(),
       latencyMs: now() - started,
     };
@@ -90,17 +121,18 @@ export function createHealthRegistry(options: HealthOptions): HealthRegistry {
   }
 
   const summarize = (components: ComponentReport[]): HealthReport => {
+    const serving = assess(components, (name) => checks.get(name)?.options ?? {});
+    const values = Object.values(serving);
     let status: HealthStatus = "up";
-    for (const c of components) {
-      if (c.status === "down" && c.required) return { status: "down", components };
-      if (c.status !== "up") status = "degraded";
-    }
-    return { status, components };
+    if (values.every((c) => c.status === "unavailable")) status = "down";
+    else if (values.some((c) => c.status !== "available") || components.some((c) => c.status !== "up"))
+      status = "degraded";
+    return { status, serving, components };
   };
 
   return {
     register(name, check, opts = {}) {
-      checks.set(name, { check, required: opts.required ?? true });
+      checks.set(name, { check, options: opts });
     },
     unregister(name) {
       checks.delete(name);
@@ -124,4 +156,33 @@ export function createHealthRegistry(options: HealthOptions): HealthRegistry {
       timer = undefined;
     },
   };
+}
+
+const RANK: Record<Availability, number> = { available: 0, degraded: 1, unavailable: 2 };
+
+/** What each capability is worth given the components' last results (see the module comment). */
+export function assess(
+  components: readonly ComponentReport[],
+  optionsOf: (name: string) => RegisterOptions,
+): Record<Capability, CapabilityReport> {
+  const worst = new Map<Capability, { status: Availability; because: string[] }>(
+    CAPABILITIES.map((c) => [c, { status: "available", because: [] }]),
+  );
+  const lower = (cap: Capability, to: Availability, why: string): void => {
+    const w = worst.get(cap)!;
+    w.because.push(why);
+    if (RANK[to] > RANK[w.status]) w.status = to;
+  };
+  for (const c of components) {
+    if (c.status === "up") continue;
+    const o = optionsOf(c.name);
+    const why = `${c.name}: ${c.status}${c.detail ? ` (${c.detail})` : ""}`;
+    const down = c.status === "down";
+    if (down && o.required) for (const cap of CAPABILITIES) lower(cap, "unavailable", why);
+    for (const cap of o.gates ?? []) lower(cap, down ? "unavailable" : "degraded", why);
+    for (const cap of o.degrades ?? []) lower(cap, "degraded", why);
+  }
+  const out = {} as Record<Capability, CapabilityReport>;
+  for (const [cap, w] of worst) out[cap] = w.because.length > 0 ? w : { status: w.status };
+  return out;
 }

@@ -1,7 +1,8 @@
 /**
- * Retry timing: exponential backoff with full jitter, and the wait an upstream asked
- * for (`Retry-After`, else Alpaca's `X-RateLimit-Reset`). Pure functions; randomness
- * and time are parameters.
+ * The one backoff of the gateway: exponential steps with jitter for retries (full
+ * jitter) and for stream reconnects (equal jitter: never an immediate reconnect), and
+ * the wait an upstream asked for (`Retry-After`, else Alpaca's `X-RateLimit-Reset`).
+ * Pure functions; randomness and time are parameters.
  */
 
 export interface BackoffOptions {
@@ -27,6 +28,23 @@ export function backoffDelay(attempt: number, o: BackoffOptions): number {
   const cap = Math.min(o.maxMs, o.baseMs * 2 ** Math.floor(attempt));
   const r = Math.min(Math.max(random(), 0), 1);
   return Math.min(Math.floor(r * cap), Math.max(cap - 1, 0));
+}
+
+/** Reconnect backoff of upstream streams unless configured otherwise. */
+export const DEFAULT_RECONNECT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000 };
+
+/**
+ * The delay before reconnect attempt `attempt` (0-based): uniform in [step / 2, step]
+ * with step = min(maxMs, baseMs * 2^attempt) — "equal jitter", so a fleet of gateways
+ * restarting together spreads its reconnects, and none reconnects at once in a loop.
+ */
+export function reconnectDelay(
+  attempt: number,
+  o: BackoffOptions,
+  random: () => number = o.random ?? Math.random,
+): number {
+  const step = Math.min(o.maxMs, o.baseMs * 2 ** Math.min(Math.max(0, attempt), 30));
+  return Math.round(step / 2 + random() * (step / 2));
 }
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;

@@ -8,8 +8,9 @@
  * it completely. See docs/resilience.md for why this is hand-written rather than
  * cockatiel's SamplingBreaker.
  */
-import type { BreakerState } from "../accounts/types.js";
 import { PaddockError } from "../errors.js";
+
+export type BreakerState = "closed" | "open" | "half_open";
 
 export type Verdict = "success" | "failure" | "ignore";
 

@@ -1,59 +1,64 @@
 /**
- * Per-account upstream budget scheduling. A request spends a slot before it goes
- * upstream, so Alpaca never has to answer 429 because of Paddock's own traffic.
- * Requests over budget wait in the account's priority queue (order mutations, then
- * reads, then bulk; FIFO within a class) for at most `maxWaitMs`, and are refused with
- * PADDOCK_RATE_LIMITED (429 + Retry-After) when the wait would be longer or the queue
- * is full. Slots are counted by rate-limiter-flexible (see budget-store.ts and
- * window-plan.ts for the window arithmetic); Alpaca's own X-RateLimit-* headers
- * tighten the budget when another client shares the key.
+ * Per-account upstream budget scheduling: Alpaca's own rule, nothing stricter. An
+ * account may send `limitPerMinute` requests in any rolling minute, all at once if it
+ * likes (a sliding log in the injected SlotStore: memory, or Redis shared by every
+ * instance); the budget is tightened only by Alpaca's X-RateLimit-* headers and its
+ * 429s (upstream-limits.ts). A request that finds the budget spent waits in the
+ * account's priority queue (order mutations, then reads, then bulk; FIFO within a
+ * class) for at most `maxWaitMs`, and is refused with PADDOCK_RATE_LIMITED (429 +
+ * Retry-After) when the wait would be longer or the queue is full. A waiter whose
+ * signal aborts leaves the queue and spends nothing.
  */
-import type { Redis } from "ioredis";
-import type { BudgetSnapshot, Priority } from "../accounts/types.js";
 import { PaddockError } from "../errors.js";
-import type { CheckResult } from "../observability/health.js";
-import { type BudgetLogger, createBudgetStore, type SlotDecision, type SlotLimiter } from "./budget-store.js";
-import { createWaitQueue, PRIORITY_RANK } from "./wait-queue.js";
+import { type Clock, systemClock, type TimerHandle } from "./clock.js";
+import { SlidingLog, type SlotGrant, type SlotStore, type StoreHealth } from "./slot-store.js";
+import { createUpstreamLimits, type UpstreamLimits, type UpstreamRateHeaders } from "./upstream-limits.js";
+import { createWaitQueue, PRIORITY_RANK, type Priority, type WaitQueue } from "./wait-queue.js";
 
-export interface BudgetFactoryOptions {
-  readonly redis?: Redis;
-  readonly keyPrefix: string;
-  /** Share of each budget one instance may spend while Redis is unreachable. */
-  readonly fallbackShare: number;
-  readonly now?: () => number;
-  readonly logger?: BudgetLogger;
-  /** A Redis answer slower than this counts as unreachable (default 250 ms). */
-  readonly storeTimeoutMs?: number;
-  /** Rolling span the limit holds over (default 61 000 ms: a minute plus 1 s of send jitter). */
-  readonly spanMs?: number;
+export type { UpstreamRateHeaders } from "./upstream-limits.js";
+
+export interface BudgetSnapshot {
+  /** Requests per minute allowed (0 = unlimited). */
+  readonly limit: number;
+  readonly remaining: number;
+  /** Epoch ms when the oldest spent slot frees (or Alpaca's window resets). */
+  readonly resetAt: number;
+  readonly queued: number;
 }
 
 export interface AccountBudgetOptions {
-  /** Requests per minute; 0 = unlimited (benchmarks against the simulator only). */
+  /** Requests per rolling minute; 0 = unlimited (benchmarks against the simulator only). */
   readonly limitPerMinute: number;
   readonly maxWaitMs: number;
   readonly maxDepth: number;
 }
 
-export interface UpstreamRateHeaders {
-  readonly limit?: number | undefined;
-  readonly remaining?: number | undefined;
-  readonly resetEpochSeconds?: number | undefined;
-}
-
 export interface AccountBudget {
-  /** Resolves once a slot is spent; rejects with PADDOCK_RATE_LIMITED (retryAfterSeconds) when it cannot be in time. */
+  /** The fast path: spends a slot synchronously when one is free and nobody waits. */
+  tryAcquire(): boolean;
+  /** Resolves once a slot is spent; rejects with PADDOCK_RATE_LIMITED when it cannot be in time. */
   acquire(priority: Priority, signal?: AbortSignal): Promise<void>;
-  /** Follows Alpaca's X-RateLimit-* headers when they say less is left than Paddock thinks. */
+  /** Gives back a slot spent for a request that never left (its client went away). */
+  release(): void;
+  /** Follows Alpaca's X-RateLimit-* headers when they say less is left. */
   observe(h: UpstreamRateHeaders): void;
+  /** Alpaca answered 429: wait `retryInMs` (its Retry-After / reset) before sending more. */
+  throttled(retryInMs: number | undefined): void;
   snapshot(): BudgetSnapshot;
   close(): void;
 }
 
+export interface BudgetFactoryOptions {
+  readonly store: SlotStore;
+  readonly clock?: Clock;
+  /** The rolling span of the store's limit (default 60 000 ms); used to estimate waits. */
+  readonly spanMs?: number;
+}
+
 export interface BudgetFactory {
   forAccount(accountId: string, o: AccountBudgetOptions): AccountBudget;
-  /** Degraded while Redis is unreachable (each instance on its fallback share). */
-  health(): CheckResult;
+  /** The store's health (degraded while a shared store is unreachable). */
+  health(): StoreHealth;
   close(): Promise<void>;
 }
 
@@ -62,19 +67,21 @@ interface Waiter {
   readonly deadline: number;
   resolve(): void;
   reject(err: unknown): void;
-  timer?: NodeJS.Timeout;
+  timer?: TimerHandle;
   cleanup?: () => void;
 }
 
-const MINUTE_MS = 60_000;
-/** Most slot requests one account has outstanding at its store. */
-const MAX_IN_FLIGHT = 64;
+/** Most slots asked of the store in one call (a burst costs one Redis round trip per batch). */
+const MAX_BATCH = 256;
 
 const rateLimited = (accountId: string, waitMs: number, why: string): PaddockError =>
   new PaddockError("PADDOCK_RATE_LIMITED", {
     detail: `account ${accountId}: ${why}`,
     retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
   });
+
+const closedError = (accountId: string): PaddockError =>
+  new PaddockError("PADDOCK_UNAVAILABLE", { detail: `account ${accountId} closed` });
 
 const checkOptions = (o: AccountBudgetOptions): void => {
   for (const k of ["limitPerMinute", "maxWaitMs", "maxDepth"] as const) {
@@ -83,241 +90,285 @@ const checkOptions = (o: AccountBudgetOptions): void => {
   }
 };
 
-export function createBudgetFactory(opts: BudgetFactoryOptions): BudgetFactory {
-  const now = opts.now ?? Date.now;
-  const store = createBudgetStore({
-    redis: opts.redis,
-    keyPrefix: opts.keyPrefix,
-    fallbackShare: opts.fallbackShare,
-    logger: opts.logger,
-    ...(opts.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: opts.storeTimeoutMs }),
-    ...(opts.spanMs === undefined ? {} : { spanMs: opts.spanMs }),
-  });
-  const budgets = new Set<AccountBudget>();
+/** Runs `ok` on a grant now when the store answered synchronously, else when it answers. */
+const onGrant = (
+  g: SlotGrant | Promise<SlotGrant>,
+  ok: (g: SlotGrant) => void,
+  fail: (err: unknown) => void,
+): void => {
+  if (g instanceof Promise) g.then(ok, fail);
+  else ok(g);
+};
 
-  const forAccount = (accountId: string, o: AccountBudgetOptions): AccountBudget => {
+class Budget implements AccountBudget {
+  private readonly queue: WaitQueue<Waiter> = createWaitQueue<Waiter>();
+  /** This instance's admissions in the span (for snapshot). */
+  private readonly spent = new SlidingLog();
+  private readonly upstream: UpstreamLimits;
+  /** The store said the span is full until then. */
+  private storeBlockedUntil = 0;
+  private wakeTimer: TimerHandle | undefined;
+  private wakeAt = 0;
+  /** A store call is out (async stores: one batch at a time). */
+  private taking = false;
+  private pumpScheduled = false;
+  private closed = false;
+
+  constructor(
+    private readonly id: string,
+    private readonly o: AccountBudgetOptions,
+    private readonly store: SlotStore,
+    private readonly clock: Clock,
+    private readonly spanMs: number,
+    private readonly onClose: () => void,
+  ) {
     checkOptions(o);
-    const limiter: SlotLimiter | undefined =
-      o.limitPerMinute > 0 ? store.limiter(o.limitPerMinute) : undefined;
-    const queue = createWaitQueue<Waiter>();
-    /** This instance's admissions in the last minute (for snapshot), oldest first. */
-    const spent: number[] = [];
-    let upstream: { remaining: number; resetAt: number } | undefined;
-    let blockedUntil = 0;
-    let wakeTimer: NodeJS.Timeout | undefined;
-    let wakeAt = 0;
-    let closed = false;
+    this.upstream = createUpstreamLimits(clock);
+  }
 
-    const pruneSpent = (t: number): void => {
-      while (spent.length > 0 && spent[0]! <= t - MINUTE_MS) spent.shift();
-    };
+  /** The configured limit, lowered to the one Alpaca announces. */
+  private limit(): number {
+    const announced = this.upstream.limit();
+    return announced === undefined ? this.o.limitPerMinute : Math.min(this.o.limitPerMinute, announced);
+  }
 
-    /** Alpaca said nothing is left until its reset: wait for it. */
-    const upstreamBlockedUntil = (t: number): number => {
-      if (!upstream || upstream.resetAt <= t) {
-        upstream = undefined;
-        return 0;
-      }
-      return upstream.remaining <= 0 ? upstream.resetAt : 0;
-    };
+  private blockedUntil(t: number): number {
+    const until = Math.max(this.storeBlockedUntil, this.upstream.blockedUntil(t));
+    return until > t ? until : 0;
+  }
 
-    /** Expected wait of a request with `position` requests served before it, while blocked. */
-    const estimateWait = (t: number, position: number): number => {
-      const until = Math.max(blockedUntil, upstreamBlockedUntil(t));
-      const base = Math.max(0, until - t);
-      if (!limiter) return base;
-      const { points, windowSeconds } = limiter.plan;
-      return base + Math.floor(position / points) * windowSeconds * 1000;
-    };
+  /** Expected wait of a request with `position` requests served before it. */
+  private estimateWait(t: number, position: number): number {
+    const base = Math.max(0, this.blockedUntil(t) - t);
+    return base + Math.floor(position / Math.max(1, this.limit())) * this.spanMs;
+  }
 
-    const settle = (w: Waiter, err?: unknown): void => {
-      if (w.timer) clearTimeout(w.timer);
-      w.cleanup?.();
-      if (err === undefined) w.resolve();
-      else w.reject(err);
-    };
+  private admitted(n: number, t: number): void {
+    this.spent.prune(t - this.spanMs);
+    this.spent.push(t, n);
+    this.upstream.spend(n, t);
+  }
 
-    const wake = (delayMs: number): void => {
-      const at = now() + delayMs;
-      if (wakeTimer && wakeAt <= at) return;
-      if (wakeTimer) clearTimeout(wakeTimer);
-      wakeAt = at;
-      wakeTimer = setTimeout(
-        () => {
-          wakeTimer = undefined;
-          pump();
-        },
-        Math.max(1, delayMs),
+  tryAcquire(): boolean {
+    if (this.closed) return false;
+    if (this.o.limitPerMinute === 0) return true;
+    if (!this.store.synchronous || this.queue.size > 0 || this.taking) return false;
+    const t = this.clock.now();
+    if (this.blockedUntil(t) > 0) return false;
+    const g = this.store.take(this.id, 1, this.limit(), t) as SlotGrant;
+    if (g.granted === 1) {
+      this.admitted(1, t);
+      return true;
+    }
+    this.storeBlockedUntil = t + g.retryInMs;
+    return false;
+  }
+
+  acquire(priority: Priority, signal?: AbortSignal): Promise<void> {
+    if (this.closed) return Promise.reject(closedError(this.id));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.tryAcquire()) return Promise.resolve();
+    const t = this.clock.now();
+    if (this.blockedUntil(t) > 0) {
+      const wait = this.estimateWait(t, this.queue.ahead(priority));
+      if (wait > this.o.maxWaitMs) return Promise.reject(rateLimited(this.id, wait, "budget exhausted"));
+    }
+    if (this.queue.size >= this.o.maxDepth && !this.evictFor(priority, t)) {
+      return Promise.reject(
+        rateLimited(this.id, this.estimateWait(t, this.queue.size), "request queue full"),
       );
-    };
-
-    /** Refuses, at once, waiters that cannot be served before their deadline (or beyond maxDepth). */
-    const shed = (t: number): void => {
-      let position = 0;
-      for (const w of queue.toArray()) {
-        const wait = estimateWait(t, position);
-        if (t + wait > w.deadline || position >= o.maxDepth) {
-          queue.remove(w);
-          settle(
-            w,
-            rateLimited(accountId, wait, position >= o.maxDepth ? "request queue full" : "budget exhausted"),
-          );
-        } else position++;
+    }
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = { priority, deadline: t + this.o.maxWaitMs, resolve, reject };
+      w.timer = this.clock.setTimeout(() => this.expire(w), this.o.maxWaitMs);
+      if (signal) {
+        const onAbort = (): void => {
+          if (this.queue.remove(w)) this.settle(w, signal.reason);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        w.cleanup = () => signal.removeEventListener("abort", onAbort);
       }
-    };
+      this.queue.push(w);
+      this.schedulePump();
+    });
+  }
 
-    /** Store answers awaited; each will serve the head of the queue (or block it). */
-    let inFlight = 0;
+  /** Full queue: a newcomer of a higher class takes the place of the last lower-class waiter. */
+  private evictFor(priority: Priority, t: number): boolean {
+    const victim = this.queue.last();
+    if (!victim || PRIORITY_RANK[victim.priority] <= PRIORITY_RANK[priority]) return false;
+    this.queue.remove(victim);
+    this.settle(victim, rateLimited(this.id, this.estimateWait(t, this.queue.size), "request queue full"));
+    return true;
+  }
 
-    const onDecision = (decision: SlotDecision): void => {
-      inFlight--;
-      if (closed) return;
-      if (!decision.ok) {
-        blockedUntil = Math.max(blockedUntil, now() + decision.msBeforeNext);
-        shed(now());
-        if (queue.size > 0) wake(blockedUntil - now());
-        return;
-      }
-      const w = queue.shift();
-      // nobody left to serve (aborted meanwhile): the slot is lost, never over-spent
-      if (w) {
-        spent.push(now());
-        if (spent.length > o.limitPerMinute) spent.shift();
-        if (upstream) upstream.remaining--;
-        settle(w);
-      }
-      pump();
-    };
+  private expire(w: Waiter): void {
+    const t = this.clock.now();
+    // a store answer is on its way and nothing says we are blocked: it decides
+    if (this.taking && this.blockedUntil(t) === 0) return;
+    if (this.queue.remove(w))
+      this.settle(w, rateLimited(this.id, this.estimateWait(t, this.queue.size), "budget wait expired"));
+  }
 
-    const onStoreError = (err: unknown): void => {
-      inFlight--;
-      // the store failed without its insurance: fail the waiters rather than hang them
-      for (const w of queue.drain()) {
-        settle(
-          w,
-          new PaddockError("PADDOCK_UNAVAILABLE", { detail: "rate budget store failed", cause: err }),
-        );
-      }
-    };
+  private settle(w: Waiter, err?: unknown): void {
+    if (w.timer !== undefined) this.clock.clearTimeout(w.timer);
+    w.cleanup?.();
+    if (err === undefined) w.resolve();
+    else w.reject(err);
+  }
 
-    /**
-     * Asks the store for as many slots as there are waiters without a pending answer
-     * (in parallel: a burst costs one Redis round trip, not one per request).
-     */
-    const pump = (): void => {
-      if (closed || !limiter) return;
-      const t = now();
-      const until = Math.max(blockedUntil, upstreamBlockedUntil(t));
-      if (until > t) {
-        if (queue.size > 0) wake(until - t);
-        return;
-      }
-      let room = Math.min(queue.size, MAX_IN_FLIGHT) - inFlight;
-      if (upstream) room = Math.min(room, upstream.remaining - inFlight);
-      for (; room > 0; room--) {
-        inFlight++;
-        limiter.consume(accountId).then(onDecision, onStoreError);
-      }
-    };
-
-    const budget: AccountBudget = {
-      acquire(priority, signal) {
-        if (closed) {
-          return Promise.reject(
-            new PaddockError("PADDOCK_UNAVAILABLE", { detail: `account ${accountId} closed` }),
-          );
-        }
-        if (signal?.aborted) return Promise.reject(signal.reason);
-        if (!limiter) return Promise.resolve();
-        const t = now();
-        const blocked = Math.max(blockedUntil, upstreamBlockedUntil(t)) > t;
-        if (blocked) {
-          const wait = estimateWait(t, queue.ahead(priority));
-          if (wait > o.maxWaitMs) return Promise.reject(rateLimited(accountId, wait, "budget exhausted"));
-          if (queue.size >= o.maxDepth) {
-            // full: a newcomer of a higher class takes the place of the last lower-class waiter
-            const victim = queue.last();
-            if (!victim || PRIORITY_RANK[victim.priority] <= PRIORITY_RANK[priority]) {
-              return Promise.reject(rateLimited(accountId, wait, "request queue full"));
-            }
-            queue.remove(victim);
-            settle(victim, rateLimited(accountId, estimateWait(t, queue.size), "request queue full"));
-          }
-        }
-        return new Promise<void>((resolve, reject) => {
-          const w: Waiter = { priority, deadline: t + o.maxWaitMs, resolve, reject };
-          w.timer = setTimeout(() => {
-            const at = now();
-            // a store answer is on its way and nothing says we are blocked: it decides (maxWaitMs
-            // bounds the wait for budget, not the store's latency, which storeTimeoutMs bounds)
-            if (inFlight > 0 && Math.max(blockedUntil, upstreamBlockedUntil(at)) <= at) return;
-            if (queue.remove(w))
-              settle(w, rateLimited(accountId, estimateWait(at, queue.size), "budget wait expired"));
-          }, o.maxWaitMs);
-          if (signal) {
-            const onAbort = (): void => {
-              if (queue.remove(w)) settle(w, signal.reason);
-            };
-            signal.addEventListener("abort", onAbort, { once: true });
-            w.cleanup = () => signal.removeEventListener("abort", onAbort);
-          }
-          queue.push(w);
-          pump();
-        });
+  private wake(delayMs: number): void {
+    const at = this.clock.now() + delayMs;
+    if (this.wakeTimer !== undefined && this.wakeAt <= at) return;
+    if (this.wakeTimer !== undefined) this.clock.clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    this.wakeTimer = this.clock.setTimeout(
+      () => {
+        this.wakeTimer = undefined;
+        this.pump();
       },
-      observe(h) {
-        if (h.remaining === undefined || h.resetEpochSeconds === undefined) return;
-        if (!Number.isFinite(h.remaining) || !Number.isFinite(h.resetEpochSeconds)) return;
-        const t = now();
-        const resetAt = h.resetEpochSeconds * 1000;
-        // a reset in the past, or absurdly far (clock trouble), tells us nothing usable
-        if (resetAt <= t || resetAt > t + 2 * MINUTE_MS) return;
-        const current = upstream && upstream.resetAt > t ? upstream : undefined;
-        if (!current || resetAt > current.resetAt) upstream = { remaining: h.remaining, resetAt };
-        else if (resetAt === current.resetAt) current.remaining = Math.min(current.remaining, h.remaining);
-        // a stale answer from an earlier upstream window is ignored
-      },
-      snapshot() {
-        const t = now();
-        pruneSpent(t);
-        const up = upstream && upstream.resetAt > t ? upstream : undefined;
-        if (!limiter) {
-          return {
-            limit: 0,
-            remaining: up ? Math.max(0, up.remaining) : 0,
-            resetAt: up ? up.resetAt : t,
-            queued: 0,
-          };
-        }
-        const local = Math.max(0, o.limitPerMinute - spent.length);
-        const localReset = spent.length > 0 ? spent[0]! + MINUTE_MS : t;
-        if (up && up.remaining < local) {
-          return {
-            limit: o.limitPerMinute,
-            remaining: Math.max(0, up.remaining),
-            resetAt: up.resetAt,
-            queued: queue.size,
-          };
-        }
-        return { limit: o.limitPerMinute, remaining: local, resetAt: localReset, queued: queue.size };
-      },
-      close() {
-        if (closed) return;
-        closed = true;
-        budgets.delete(budget);
-        if (wakeTimer) clearTimeout(wakeTimer);
-        for (const w of queue.drain()) {
-          settle(w, new PaddockError("PADDOCK_UNAVAILABLE", { detail: `account ${accountId} closed` }));
-        }
-      },
-    };
-    budgets.add(budget);
-    return budget;
-  };
+      Math.max(1, delayMs),
+    );
+  }
 
+  /** Refuses at once the waiters that cannot be served before their deadline. */
+  private shed(t: number): void {
+    let position = 0;
+    for (const w of this.queue.toArray()) {
+      const wait = this.estimateWait(t, position);
+      if (t + wait > w.deadline) {
+        this.queue.remove(w);
+        this.settle(w, rateLimited(this.id, wait, "budget exhausted"));
+      } else position++;
+    }
+  }
+
+  /** Pumps once the current tick's acquires are queued: a burst is one store call. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Asks the store for as many slots as there are waiters (one call per batch). */
+  private pump(): void {
+    if (this.closed || this.taking || this.queue.size === 0) return;
+    const t = this.clock.now();
+    const until = this.blockedUntil(t);
+    if (until > 0) {
+      this.wake(until - t);
+      return;
+    }
+    let want = Math.min(this.queue.size, MAX_BATCH);
+    const up = this.upstream.remaining(t);
+    if (up) want = Math.min(want, up.remaining);
+    if (want <= 0) {
+      this.wake(Math.max(1, (up?.resetAt ?? t) - t));
+      return;
+    }
+    this.taking = true;
+    onGrant(
+      this.store.take(this.id, want, this.limit()),
+      (g) => this.granted(g, want),
+      (err) => this.storeFailed(err),
+    );
+  }
+
+  private granted(g: SlotGrant, wanted: number): void {
+    this.taking = false;
+    if (this.closed) {
+      if (g.granted > 0) this.store.release(this.id, g.granted);
+      return;
+    }
+    const now = this.clock.now();
+    let used = 0;
+    for (; used < g.granted; used++) {
+      const w = this.queue.shift();
+      if (!w) break;
+      this.admitted(1, now);
+      this.settle(w);
+    }
+    // waiters aborted while the store answered: their slots go back, never over-spent
+    if (used < g.granted) this.store.release(this.id, g.granted - used);
+    if (g.granted < wanted) {
+      this.storeBlockedUntil = Math.max(this.storeBlockedUntil, now + Math.max(1, g.retryInMs));
+      this.shed(now);
+    }
+    this.pump();
+  }
+
+  private storeFailed(err: unknown): void {
+    this.taking = false;
+    // the store failed without its own fallback: fail the waiters rather than hang them
+    for (const w of this.queue.drain()) {
+      this.settle(
+        w,
+        new PaddockError("PADDOCK_UNAVAILABLE", { detail: "rate budget store failed", cause: err }),
+      );
+    }
+  }
+
+  release(): void {
+    if (this.o.limitPerMinute === 0) return;
+    this.store.release(this.id, 1);
+    this.spent.pop(1);
+    this.upstream.spend(-1, this.clock.now());
+    this.storeBlockedUntil = 0;
+    this.pump();
+  }
+
+  observe(h: UpstreamRateHeaders): void {
+    this.upstream.observe(h);
+  }
+
+  throttled(retryInMs: number | undefined): void {
+    this.upstream.throttled(retryInMs);
+  }
+
+  snapshot(): BudgetSnapshot {
+    const t = this.clock.now();
+    const up = this.upstream.remaining(t);
+    if (this.o.limitPerMinute === 0) {
+      return { limit: 0, remaining: up?.remaining ?? 0, resetAt: up?.resetAt ?? t, queued: 0 };
+    }
+    this.spent.prune(t - this.spanMs);
+    const limit = this.limit();
+    const local = Math.max(0, limit - this.spent.size);
+    const oldest = this.spent.oldest();
+    if (up && up.remaining < local) {
+      return { limit, remaining: up.remaining, resetAt: up.resetAt, queued: this.queue.size };
+    }
+    return {
+      limit,
+      remaining: local,
+      resetAt: oldest === undefined ? t : oldest + this.spanMs,
+      queued: this.queue.size,
+    };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose();
+    if (this.wakeTimer !== undefined) this.clock.clearTimeout(this.wakeTimer);
+    for (const w of this.queue.drain()) this.settle(w, closedError(this.id));
+  }
+}
+
+export function createBudgetFactory(opts: BudgetFactoryOptions): BudgetFactory {
+  const clock = opts.clock ?? systemClock;
+  const spanMs = opts.spanMs ?? 60_000;
+  const budgets = new Set<AccountBudget>();
   return {
-    forAccount,
-    health: () => store.health(),
+    forAccount(accountId, o) {
+      const b: AccountBudget = new Budget(accountId, o, opts.store, clock, spanMs, () => budgets.delete(b));
+      budgets.add(b);
+      return b;
+    },
+    health: () => opts.store.health(),
     async close() {
       for (const b of [...budgets]) b.close();
     },

@@ -3,9 +3,8 @@
  * errors, 5xx, 408 and 429, with exponential backoff and full jitter, honouring
  * `Retry-After` / `X-RateLimit-Reset` up to a cap, at most 3 retries. Each retry goes
  * through the caller's `fn` again, so it spends budget and passes the breakers.
- * Order submissions never come here: see order-submit.ts.
+ * Order submissions never come here: see src/trading/order-submit.ts.
  */
-import type { UpstreamResponse } from "../accounts/types.js";
 import { isPaddockError } from "../errors.js";
 import { backoffDelay, retryAfterMs } from "./backoff.js";
 
@@ -43,10 +42,16 @@ export function isRetryableError(err: unknown): boolean {
   return typeof code === "string" && NETWORK_CODE.test(code) && code !== "UND_ERR_ABORTED";
 }
 
-export async function withRetries(
-  fn: () => Promise<UpstreamResponse>,
+/** What a retry looks at in an answer: its status and headers. */
+export interface RetryableAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export async function withRetries<R extends RetryableAnswer>(
+  fn: () => Promise<R>,
   o: RetryOptions,
-): Promise<UpstreamResponse> {
+): Promise<R> {
   const maxRetries = Math.max(0, Math.min(MAX_RETRIES, Math.floor(o.maxRetries)));
   const sleep = o.sleep ?? defaultSleep;
   const now = o.now ?? Date.now;

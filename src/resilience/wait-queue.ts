@@ -4,7 +4,8 @@
  * within a class. Hand-written: three FIFO lanes beat a heap here (three classes, FIFO
  * within each, no sequence numbers needed).
  */
-import type { Priority } from "../accounts/types.js";
+/** Scheduling class of an upstream request: order mutations first, then reads, then bulk fan-out. */
+export type Priority = "order" | "read" | "bulk";
 
 export const PRIORITY_RANK: Readonly<Record<Priority, number>> = { order: 0, read: 1, bulk: 2 };
 const CLASSES: readonly Priority[] = ["order", "read", "bulk"];

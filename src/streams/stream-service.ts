@@ -13,7 +13,7 @@ import type { Fleet } from "../accounts/types.js";
 import type { Principal } from "../auth/types.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../observability/logger.js";
-import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.js";
+import { type BackoffOptions, DEFAULT_RECONNECT_BACKOFF } from "../resilience/backoff.js";
 import { type ClientSocket, createClientSocket, type Endpoint } from "./client-socket.js";
 import { encodeMessage, type WireCodec } from "./codec.js";
 import type { StreamCoordinator } from "./coordinator.js";
@@ -98,7 +98,7 @@ export async function createStreamService(deps: StreamServiceDeps): Promise<Stre
     dataStreamUrl: deps.dataStreamUrl,
     logger: deps.logger,
     metrics,
-    backoff: deps.backoff ?? DEFAULT_BACKOFF,
+    backoff: deps.backoff ?? DEFAULT_RECONNECT_BACKOFF,
     random: deps.random ?? Math.random,
     now,
     graceMs: deps.streams.unsubscribeGraceMs,

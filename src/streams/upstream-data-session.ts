@@ -9,7 +9,7 @@ import { performance } from "node:perf_hooks";
 import { WebSocket } from "ws";
 import type { AccountCredentials } from "../accounts/types.js";
 import type { Logger } from "../observability/logger.js";
-import { type BackoffOptions, reconnectDelay } from "./backoff.js";
+import { type BackoffOptions, reconnectDelay } from "../resilience/backoff.js";
 import { DATA_CHANNELS, type DataChannel, type DataFrame } from "./data-protocol.js";
 import { type ChannelSets, emptyChannelSets, pushTo } from "./subscription-index.js";
 

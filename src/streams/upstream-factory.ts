@@ -6,7 +6,7 @@
  */
 import type { Fleet } from "../accounts/types.js";
 import type { Logger } from "../observability/logger.js";
-import type { BackoffOptions } from "./backoff.js";
+import type { BackoffOptions } from "../resilience/backoff.js";
 import type { DataFrame } from "./data-protocol.js";
 import type { StreamMetrics } from "./stream-metrics.js";
 import type { TradeUpdateData } from "./trade-backfill.js";

@@ -8,7 +8,7 @@
 import { WebSocket } from "ws";
 import type { Account } from "../accounts/types.js";
 import type { Logger } from "../observability/logger.js";
-import { type BackoffOptions, reconnectDelay } from "./backoff.js";
+import { type BackoffOptions, reconnectDelay } from "../resilience/backoff.js";
 import { createOrderTracker, type TradeUpdateData, type WireOrder } from "./trade-backfill.js";
 
 export interface UpstreamTradingSessionDeps {

@@ -1,12 +1,14 @@
 /**
- * The raw upstream transport: undici dispatchers (a keep-alive Pool per account
- * for trading, one shared Pool per data origin, or a proxy agent) and one function
- * that sends a request with an account's credentials. Socket-level failures are
- * translated here, at the edge, into PaddockErrors by their codes.
+ * The raw upstream transport: undici dispatchers and one function that sends a request
+ * with an account's credentials. Each account has its own connections: a keep-alive
+ * Pool to its trading host (market data shares one Pool per data origin), or, with a
+ * proxy configured (`upstream.proxy`, else HTTPS_PROXY/HTTP_PROXY/NO_PROXY), its own
+ * ProxyAgent whose tunnels are its alone. Socket-level failures are translated here, at
+ * the edge, into PaddockErrors by their codes.
  */
-import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from "undici";
-import type { AccountCredentials, UpstreamRequest, UpstreamResponse } from "../accounts/types.js";
+import { type Dispatcher, EnvHttpProxyAgent, Pool, ProxyAgent } from "undici";
 import { PaddockError } from "../errors.js";
+import type { AccountCredentials, UpstreamRequest, UpstreamResponse } from "./types.js";
 
 export interface TransportOptions {
   readonly connectionsPerAccount: number;
@@ -16,17 +18,18 @@ export interface TransportOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** One account's connections. */
+export interface AccountConnection {
+  /** Sends to `origin` (its trading host, or the data host) with the account's credentials. */
+  send(origin: string, req: UpstreamRequest, credentials: AccountCredentials): Promise<UpstreamResponse>;
+  /** Opens `count` connections to warm the pool (`upstream.preconnect`). */
+  preconnect(origin: string, count: number): Promise<void>;
+  /** Releases the account's own connections once their in-flight requests finish. */
+  close(): Promise<void>;
+}
+
 export interface Transport {
-  /** A dedicated pool (per account); shared through the proxy agent when a proxy is configured. */
-  pool(origin: string): Dispatcher;
-  /** A pool shared by everyone for this origin (market data). */
-  shared(origin: string): Dispatcher;
-  send(
-    dispatcher: Dispatcher,
-    origin: string,
-    req: UpstreamRequest,
-    credentials: AccountCredentials,
-  ): Promise<UpstreamResponse>;
+  forAccount(tradingOrigin: string): AccountConnection;
   close(): Promise<void>;
 }
 
@@ -49,6 +52,44 @@ export function translateTransportError(err: unknown): PaddockError {
 const hasEnvProxy = (env: NodeJS.ProcessEnv): boolean =>
   Boolean(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy);
 
+async function sendVia(
+  d: Dispatcher,
+  origin: string,
+  req: UpstreamRequest,
+  credentials: AccountCredentials,
+): Promise<UpstreamResponse> {
+  const headers: Record<string, string> = {
+    ...req.headers,
+    "apca-api-key-id": credentials.keyId,
+    "apca-api-secret-key": credentials.secretKey,
+  };
+  if (req.body !== undefined && headers["content-type"] === undefined) {
+    headers["content-type"] = "application/json";
+  }
+  try {
+    const res = await d.request({
+      origin,
+      method: req.method,
+      path: req.path,
+      headers,
+      body: req.body ?? null,
+      ...(req.signal ? { signal: req.signal } : {}),
+    });
+    const body = Buffer.from(await res.body.arrayBuffer());
+    return { status: res.statusCode, headers: res.headers, body };
+  } catch (err) {
+    throw translateTransportError(err);
+  }
+}
+
+async function warm(d: Dispatcher, origin: string, count: number): Promise<void> {
+  await Promise.allSettled(
+    Array.from({ length: count }, () =>
+      d.request({ origin, method: "HEAD", path: "/", headers: {} }).then((r) => r.body.dump()),
+    ),
+  );
+}
+
 export function createTransport(opts: TransportOptions): Transport {
   const env = opts.env ?? process.env;
   const common = {
@@ -58,71 +99,47 @@ export function createTransport(opts: TransportOptions): Transport {
     bodyTimeout: opts.requestTimeoutMs,
     connect: { timeout: opts.connectTimeoutMs },
   };
-  let proxy: Dispatcher | undefined;
-  if (opts.proxy) proxy = new ProxyAgent({ uri: opts.proxy, ...common });
-  else if (hasEnvProxy(env)) proxy = new EnvHttpProxyAgent(common);
+  const proxied = opts.proxy !== undefined || hasEnvProxy(env);
   const owned = new Set<Dispatcher>();
   const sharedPools = new Map<string, Dispatcher>();
-  const fallback = new Agent(common);
 
-  const makePool = (origin: string, connections: number): Dispatcher => {
-    if (proxy) return proxy;
-    const pool = new Pool(origin, { ...common, connections });
-    owned.add(pool);
-    return pool;
+  const own = <D extends Dispatcher>(d: D): D => {
+    owned.add(d);
+    return d;
+  };
+  /** A proxy agent of one account: its own tunnels through the proxy, for every origin. */
+  const proxyAgent = (): Dispatcher => {
+    const o = { ...common, connections: opts.connectionsPerAccount };
+    return own(opts.proxy ? new ProxyAgent({ uri: opts.proxy, ...o }) : new EnvHttpProxyAgent(o));
+  };
+  const shared = (origin: string): Dispatcher => {
+    let d = sharedPools.get(origin);
+    if (!d) {
+      d = own(new Pool(origin, { ...common, connections: Math.max(16, opts.connectionsPerAccount * 8) }));
+      sharedPools.set(origin, d);
+    }
+    return d;
   };
 
   return {
-    pool: (origin) => makePool(origin, opts.connectionsPerAccount),
-    shared(origin) {
-      let d = sharedPools.get(origin);
-      if (!d) {
-        d = makePool(origin, Math.max(16, opts.connectionsPerAccount * 8));
-        sharedPools.set(origin, d);
-      }
-      return d;
-    },
-    async send(dispatcher, origin, req, credentials) {
-      const headers: Record<string, string> = {
-        ...req.headers,
-        "apca-api-key-id": credentials.keyId,
-        "apca-api-secret-key": credentials.secretKey,
+    forAccount(tradingOrigin) {
+      const mine = proxied
+        ? proxyAgent()
+        : own(new Pool(tradingOrigin, { ...common, connections: opts.connectionsPerAccount }));
+      const pick = (origin: string): Dispatcher =>
+        proxied || origin === tradingOrigin ? mine : shared(origin);
+      return {
+        send: (origin, req, credentials) => sendVia(pick(origin), origin, req, credentials),
+        preconnect: (origin, count) => warm(pick(origin), origin, count),
+        async close() {
+          owned.delete(mine);
+          await mine.close();
+        },
       };
-      if (req.body !== undefined && headers["content-type"] === undefined) {
-        headers["content-type"] = "application/json";
-      }
-      try {
-        const res = await (dispatcher ?? fallback).request({
-          origin,
-          method: req.method,
-          path: req.path,
-          headers,
-          body: req.body ?? null,
-          ...(req.signal ? { signal: req.signal } : {}),
-        });
-        const body = Buffer.from(await res.body.arrayBuffer());
-        return { status: res.statusCode, headers: res.headers, body };
-      } catch (err) {
-        throw translateTransportError(err);
-      }
     },
     async close() {
-      const all = [...owned, fallback, ...(proxy ? [proxy] : [])];
-      await Promise.allSettled(all.map((d) => d.close()));
+      await Promise.allSettled([...owned].map((d) => d.close()));
+      owned.clear();
     },
   };
-}
-
-/** Releases a dedicated pool (an account removed at reload) once its in-flight requests finish. */
-export async function closeDispatcher(d: Dispatcher): Promise<void> {
-  if (d instanceof Pool) await d.close();
-}
-
-/** Opens `count` connections to warm a pool (`upstream.preconnect`). */
-export async function preconnect(d: Dispatcher, origin: string, count: number): Promise<void> {
-  await Promise.allSettled(
-    Array.from({ length: count }, () =>
-      d.request({ origin, method: "HEAD", path: "/", headers: {} }).then((r) => r.body.dump()),
-    ),
-  );
 }

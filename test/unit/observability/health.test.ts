@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createHealthRegistry } from "../../../src/observability/health.js";
 import { createMetrics } from "../../../src/observability/metrics.js";
 
@@ -30,8 +30,10 @@ describe("health registry", () => {
       status: "down",
       detail: "ECONNREFUSED",
     });
-    health.register("audit", () => ({ status: "down", detail: "disk full" }));
+    // a required component down: the instance can serve nothing
+    health.register("core", () => ({ status: "down", detail: "broken" }), { required: true });
     expect((await health.report()).status).toBe("down");
+    health.unregister("core");
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/paddock_component_up\{component="redis"\} 0/);
     expect(text).toMatch(/paddock_component_up\{component="upstream"\} 1/);
@@ -48,9 +50,71 @@ describe("health registry", () => {
       return { status: "up" };
     });
     health.start();
-    await new Promise((r) => setTimeout(r, 90));
+    await vi.waitFor(() => expect(runs).toBeGreaterThanOrEqual(2), { timeout: 2000, interval: 10 });
     health.stop();
-    expect(runs).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("readiness: what this instance can serve", () => {
+  const registry = () => createHealthRegistry({ intervalMs: 30_000, timeoutMs: 50 });
+
+  it("a component's failure takes away the capabilities it gates and weakens those it degrades", async () => {
+    const health = registry();
+    let redis: "up" | "down" = "up";
+    health.register("redis", () => ({ status: redis }), {
+      gates: ["ledger", "orders"],
+      degrades: ["reads", "streams"],
+    });
+    health.register("upstream-paper", () => ({ status: "up" }), { degrades: ["reads", "orders", "streams"] });
+    let report = await health.runAll();
+    expect(report.status).toBe("up");
+    expect(Object.values(report.serving).every((c) => c.status === "available")).toBe(true);
+    redis = "down";
+    report = await health.runAll();
+    expect(report.status).toBe("degraded");
+    expect(report.serving).toMatchObject({
+      orders: { status: "unavailable", because: ["redis: down"] },
+      ledger: { status: "unavailable" },
+      reads: { status: "degraded" },
+      streams: { status: "degraded" },
+      audit: { status: "available" },
+    });
+  });
+
+  it("Alpaca down is reported, never 'down': another instance would see the same Alpaca", async () => {
+    const health = registry();
+    health.register("upstream-paper", () => ({ status: "down", detail: "paper trading answered 503" }), {
+      degrades: ["reads", "orders", "streams"],
+    });
+    const report = await health.runAll();
+    expect(report.status).toBe("degraded");
+    expect(report.serving.reads).toEqual({
+      status: "degraded",
+      because: ["upstream-paper: down (paper trading answered 503)"],
+    });
+  });
+
+  it("down (503) only when nothing can be served", async () => {
+    const health = registry();
+    health.register("everything", () => ({ status: "down" }), {
+      gates: ["reads", "orders", "streams", "audit", "ledger"],
+    });
+    expect((await health.runAll()).status).toBe("down");
+    health.register("everything", () => ({ status: "down" }), {
+      gates: ["reads", "orders", "streams", "audit"],
+    });
+    expect((await health.runAll()).status).toBe("degraded");
+  });
+
+  it("a degraded gate degrades; components without capabilities only colour the summary", async () => {
+    const health = registry();
+    health.register("audit", () => ({ status: "degraded" }), { gates: ["audit"], degrades: ["orders"] });
+    health.register("cache", () => ({ status: "down" }));
+    const report = await health.runAll();
+    expect(report.status).toBe("degraded");
+    expect(report.serving.audit.status).toBe("degraded");
+    expect(report.serving.orders.status).toBe("degraded");
+    expect(report.serving.reads.status).toBe("available");
   });
 });
 

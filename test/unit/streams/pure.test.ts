@@ -2,7 +2,7 @@
 import { decode, decodeTimestampToTimeSpec, EXT_TIMESTAMP, ExtensionCodec } from "@msgpack/msgpack";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { reconnectDelay } from "../../../src/streams/backoff.js";
+import { reconnectDelay } from "../../../src/resilience/backoff.js";
 import {
   decodeClientMessage,
   encodeBatch,

@@ -7,12 +7,13 @@
  * spent) the probe is skipped and the last result stands, because a spent budget says
  * the gateway is working, not that the upstream is down (it must not make /readyz 503).
  */
-import type { Account, Fleet } from "../accounts/types.js";
+
 import type { Config } from "../config/schema.js";
 import { isPaddockError } from "../errors.js";
 import type { CheckResult, HealthRegistry } from "../observability/health.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
+import type { Account, Fleet } from "./types.js";
 
 export interface ProbeDeps {
   readonly health: HealthRegistry;
@@ -102,7 +103,8 @@ export function registerUpstreamProbes(deps: ProbeDeps): () => void {
   for (const mode of ["paper", "live"] as const) {
     if (!deps.fleet.list().some((a) => a.mode === mode)) continue;
     const name = `upstream-${mode}`;
-    deps.health.register(name, () => probe(mode));
+    // Alpaca down is reported, never a reason to leave the load balancer (every instance sees it)
+    deps.health.register(name, () => probe(mode), { degrades: ["reads", "orders", "streams"] });
     names.push(name);
   }
   return () => {
