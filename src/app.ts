@@ -16,6 +16,7 @@ import { createMqttSink } from "./audit/mqtt-sink.js";
 import type { AuditEntryInput } from "./audit/record.js";
 import type { AuditSink } from "./audit/sink.js";
 import { type ClientCredentialsGrant, createClientCredentialsGrant } from "./auth/client-credentials.js";
+import { createRevocations } from "./auth/revocations.js";
 import { createTokenIssuer, type TokenIssuer } from "./auth/token-issuer.js";
 import type { AuthOptions } from "./auth/types.js";
 import { createVerifier, type Verifier } from "./auth/verifier.js";
@@ -35,6 +36,8 @@ import { createHealthRegistry, type HealthRegistry } from "./observability/healt
 import type { Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { createBudgetFactory } from "./resilience/budget.js";
+import { openStateStore } from "./state/open-state-store.js";
+import { createHalts, mirrorHaltsToFleet } from "./trading/halts.js";
 import { createOrderLedger } from "./trading/order-ledger.js";
 import { createTransport } from "./upstream/client.js";
 import { registerUpstreamProbes } from "./upstream/probes.js";
@@ -140,6 +143,30 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     );
   }
 
+  // durable state: ledger, halts, revocations (SQLite file by default, Redis when shared)
+  const store = await openStateStore(config, { ...(redis ? { redis } : {}), logger, now });
+  health.register(
+    "state-store",
+    async () => {
+      await store.ping();
+      return { status: "up" };
+    },
+    { required: false },
+  );
+  const onStateError = (err: unknown) =>
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, "state store unreachable");
+  const stateSync = { store, pollIntervalMs: config.state.pollIntervalMs, now, onError: onStateError };
+  const revocations = await createRevocations({
+    ...stateSync,
+    get maxLifetimeSeconds() {
+      return config.auth.maxLifetimeSeconds;
+    },
+    get clockSkewSeconds() {
+      return config.auth.clockSkewSeconds;
+    },
+  });
+  const halts = await createHalts(stateSync);
+
   const sinks: AuditSink[] = [];
   if (config.audit.mqttUrl) {
     sinks.push(
@@ -173,7 +200,10 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   });
 
   // auth
-  const verifier: Verifier = await createVerifier(authOptionsOf(config), { now });
+  const verifier: Verifier = await createVerifier(authOptionsOf(config), {
+    now,
+    isRevoked: (p) => revocations.isRevoked(p),
+  });
   metrics.onCollect(() => {
     const s = verifier.stats();
     metrics.authVerifications.set({ result: "signature_check" }, s.signatureChecks);
@@ -202,14 +232,10 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     proxy: config.upstream.proxy,
   });
   const fleet = createFleet(config, { transport, budgets, logger, metrics, now });
-  const ledger = createOrderLedger({
-    ...(redis ? { redis } : {}),
-    keyPrefix: `${config.cache.redisKeyPrefix}orders:`,
-    now,
-  });
+  const ledger = createOrderLedger({ store, now });
+  const stopHaltMirror = mirrorHaltsToFleet(halts, fleet);
   const stopProbes = registerUpstreamProbes({ health, fleet, metrics, logger, config: () => config, now });
   const authenticator = createAuthenticator(verifier, fleet);
-  let globalHalt = false;
 
   const https = await tlsOptions(config);
   const options = {
@@ -274,17 +300,18 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     logger.info(change, "configuration reloaded");
     return change;
   };
-  const setHalted = (accountId: string | undefined, halted: boolean) => {
-    if (accountId === undefined) globalHalt = halted;
-    else fleet.setHalted(accountId, halted);
+  const setHalted = async (accountId: string | undefined, halted: boolean, by?: string) => {
+    await halts.set(accountId, halted, by);
     logger.warn({ account: accountId ?? "*", halted }, halted ? "trading halted" : "trading resumed");
   };
 
   await app.register(healthRoutes({ health, metrics }));
   await app.register(authRoutes({ issuer, grant }));
   await app.register(fleetRoutes(routeDeps));
-  await app.register(adminRoutes({ ...routeDeps, reload, setHalted, audit: auditTrail }));
-  await app.register(tradingRoutes({ ...routeDeps, ledger, audit: auditTrail, isHalted: () => globalHalt }));
+  await app.register(adminRoutes({ ...routeDeps, reload, setHalted, revocations, audit: auditTrail }));
+  await app.register(
+    tradingRoutes({ ...routeDeps, ledger, audit: auditTrail, isHalted: () => halts.isHalted() }),
+  );
   await app.register(marketDataRoutes(routeDeps));
   await app.register(streamRoutes({ ...routeDeps, audit: auditTrail }));
 
@@ -310,6 +337,10 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       await budgets.close();
       await transport.close();
       verifier.close();
+      stopHaltMirror();
+      halts.close();
+      revocations.close();
+      await store.close();
       redis?.disconnect();
     },
   };

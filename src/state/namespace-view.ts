@@ -22,7 +22,7 @@ export interface NamespaceViewOptions<T> {
   /** Turns a stored value into an entry; undefined skips a value this version does not understand. */
   readonly parse: (key: string, raw: string) => T | undefined;
   readonly intervalMs: number;
-  /** A failed poll (the view keeps its last copy). */
+  /** The first failed poll of a run of failures (the view keeps its last copy meanwhile). */
   readonly onError?: (err: unknown) => void;
 }
 
@@ -36,6 +36,7 @@ export async function watchNamespace<T>(
   let seen: number | undefined;
   const listeners = new Set<() => void>();
   let closed = false;
+  let failing = false;
 
   const load = async (force: boolean): Promise<void> => {
     const v = await store.version(ns);
@@ -64,7 +65,15 @@ export async function watchNamespace<T>(
   await run(true);
   const timer = setInterval(() => {
     if (closed || busy > 0) return; // a slow store: skip this tick rather than queue polls
-    run(false).catch((err: unknown) => opts.onError?.(err));
+    run(false).then(
+      () => {
+        failing = false;
+      },
+      (err: unknown) => {
+        if (!failing) opts.onError?.(err);
+        failing = true;
+      },
+    );
   }, opts.intervalMs);
   timer.unref();
 

@@ -1,6 +1,6 @@
 /**
  * Picks the state store for a configuration: a Redis of its own (`state.redisUrl`), else
- * the cache's Redis (`cache.redisUrl`) under `<cache.redisKeyPrefix>state:`, else the
+ * the cache's Redis (`cache.redisUrl`), both under `<cache.redisKeyPrefix>state:`, else the
  * embedded SQLite file `<state.dir>/paddock-state.db`.
  */
 import { join } from "node:path";
@@ -42,18 +42,22 @@ async function warnIfEvicting(redis: Redis, logger: OpenStateDeps["logger"]): Pr
   }
 }
 
+async function ownRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, { ...failFast, lazyConnect: true });
+  redis.on("error", () => undefined); // surfaced by the calls that fail and by /readyz
+  await redis.connect().catch(() => undefined); // start degraded rather than not at all
+  return redis;
+}
+
 export async function openStateStore(config: Config, deps: OpenStateDeps = {}): Promise<StateStore> {
   const prefix = `${config.cache.redisKeyPrefix}state:`;
-  if (config.state.redisUrl) {
-    const redis = new Redis(config.state.redisUrl, { ...failFast, lazyConnect: true });
-    redis.on("error", () => undefined); // surfaced by the calls that fail and by /readyz
-    await redis.connect().catch(() => undefined); // start degraded rather than not at all
+  const url = config.state.redisUrl ?? config.cache.redisUrl;
+  if (url) {
+    // the gateway's own client serves when the state shares the cache's Redis; tools get their own
+    const shared = config.state.redisUrl === undefined ? deps.redis : undefined;
+    const redis = shared ?? (await ownRedis(url));
     void warnIfEvicting(redis, deps.logger);
-    return createRedisStateStore({ redis, keyPrefix: prefix, ownsClient: true });
-  }
-  if (deps.redis) {
-    void warnIfEvicting(deps.redis, deps.logger);
-    return createRedisStateStore({ redis: deps.redis, keyPrefix: prefix });
+    return createRedisStateStore({ redis, keyPrefix: prefix, ownsClient: shared === undefined });
   }
   return openSqliteStateStore({
     file: join(config.state.dir, STATE_FILE),
