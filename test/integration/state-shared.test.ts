@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getRedisUrl, uniquePrefix } from "../helpers/redis.js";
 import { startGateway, type TestGateway } from "../helpers/start-gateway.js";
 import { type SimHandle, startTestSim } from "../helpers/start-sim.js";
+import { within } from "../helpers/wait.js";
 
 const PROPAGATION_LIMIT_MS = 1000;
 
@@ -17,14 +18,6 @@ const jtiOf = (token: string): string =>
   (JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8")) as { jti: string }).jti;
 
 /** Polls `check` until it holds; returns how long it took. */
-async function within(limitMs: number, what: string, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > limitMs) throw new Error(`${what}: not seen within ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const status = async (gw: TestGateway, path: string, token?: string, init: RequestInit = {}) => {
   const res = await gw.call(path, { ...init, ...(token === undefined ? {} : { token }) });
