@@ -26,7 +26,10 @@ export interface NamespaceViewOptions<T> {
   readonly onError?: (err: unknown) => void;
 }
 
-/** Loads the namespace once (so a restart starts with what is stored), then polls. */
+/**
+ * Loads the namespace once (so a restart starts with what is stored), then polls. When the
+ * store cannot be read at start the view starts empty and fills on the first poll that works.
+ */
 export async function watchNamespace<T>(
   store: StateStore,
   ns: string,
@@ -62,7 +65,12 @@ export async function watchNamespace<T>(
     return p;
   };
 
-  await run(true);
+  // a store that is down at start (Redis not up yet) must not stop the gateway: start empty, keep polling
+  await run(true).catch((err: unknown) => {
+    failing = true;
+    opts.onError?.(err);
+    seen = undefined;
+  });
   const timer = setInterval(() => {
     if (closed || busy > 0) return; // a slow store: skip this tick rather than queue polls
     run(false).then(

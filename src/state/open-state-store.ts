@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import type { Config } from "../config/schema.js";
+import { PaddockError } from "../errors.js";
 import { createRedisStateStore } from "./redis-store.js";
 import { openSqliteStateStore } from "./sqlite-store.js";
 import type { StateStore } from "./state-store.js";
@@ -59,8 +60,17 @@ export async function openStateStore(config: Config, deps: OpenStateDeps = {}): 
     void warnIfEvicting(redis, deps.logger);
     return createRedisStateStore({ redis, keyPrefix: prefix, ownsClient: shared === undefined });
   }
-  return openSqliteStateStore({
-    file: join(config.state.dir, STATE_FILE),
-    ...(deps.now ? { now: deps.now } : {}),
-  });
+  try {
+    return openSqliteStateStore({
+      file: join(config.state.dir, STATE_FILE),
+      ...(deps.now ? { now: deps.now } : {}),
+    });
+  } catch (cause) {
+    // an operator's problem (permissions, a read-only mount, a file that is not SQLite): one clear line
+    const why = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+    throw new PaddockError("PADDOCK_CONFIG_IO", {
+      detail: `state.dir ${config.state.dir}: cannot open ${STATE_FILE} (${why}); set state.dir or PADDOCK_STATE_DIR to a writable folder`,
+      cause,
+    });
+  }
 }

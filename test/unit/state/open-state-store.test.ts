@@ -75,3 +75,15 @@ describe("openStateStore", () => {
     },
   );
 });
+
+describe("openStateStore failures", () => {
+  it("a state.dir that cannot be written is one clear configuration error", async () => {
+    const path = await configWith();
+    const blocker = join(path, "..", "not-a-dir");
+    await writeFile(blocker, "a file where the state folder should be");
+    const { config } = await loadConfig(path, { env: { PADDOCK_STATE_DIR: blocker } });
+    await expect(openStateStore(config)).rejects.toThrow(
+      /state\.dir .*not-a-dir: cannot open paddock-state\.db/,
+    );
+  });
+});

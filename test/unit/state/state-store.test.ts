@@ -8,6 +8,7 @@ import {
   createRedisStateStore,
   openSqliteStateStore,
   type StateStore,
+  watchNamespace,
 } from "../../../src/state/index.js";
 import { getRedisUrl, uniquePrefix } from "../../helpers/redis.js";
 
@@ -191,5 +192,32 @@ describe("sqlite state store on disk", () => {
     cleanups.push(() => c.close());
     expect(await c.get("orders", "k")).toBe("from-a");
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe("namespace view over a store that is down at start", () => {
+  it("starts empty instead of failing, reports the error once, and fills when the store answers", async () => {
+    const store = createMemoryStateStore();
+    await store.put("halts", "*", "on");
+    let down = true;
+    const flaky: StateStore = {
+      ...store,
+      version: async (ns) => {
+        if (down) throw new Error("connection refused");
+        return store.version(ns);
+      },
+    };
+    const errors: unknown[] = [];
+    const view = await watchNamespace(flaky, "halts", {
+      parse: (_k, v) => v,
+      intervalMs: 20,
+      onError: (e) => errors.push(e),
+    });
+    expect(view.entries().size).toBe(0);
+    await waitFor(async () => errors.length >= 1, "the first error");
+    down = false;
+    await waitFor(async () => view.get("*") === "on", "the view to fill");
+    expect(errors).toHaveLength(1);
+    view.close();
   });
 });
