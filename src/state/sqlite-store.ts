@@ -95,17 +95,26 @@ export function openSqliteStateStore(opts: SqliteStoreOptions): StateStore {
   };
   let closed = false;
 
-  /** One write transaction; IMMEDIATE takes the write lock up front, so a read-then-write cannot race another process. */
-  const tx = <T>(fn: () => T): T => {
+  /**
+   * One write transaction; IMMEDIATE takes the write lock up front, so a read-then-write cannot
+   * race another process. A non-durable one commits without fsync (synchronous NORMAL: still
+   * safe from a process crash in WAL mode, not from power loss).
+   */
+  const tx = <T>(fn: () => T, durable = true): T => {
     if (closed) throw new Error("state store is closed");
-    db.exec("BEGIN IMMEDIATE");
+    if (!durable) db.exec("PRAGMA synchronous = NORMAL");
     try {
-      const result = fn();
-      db.exec("COMMIT");
-      return result;
-    } catch (err) {
-      if (db.isTransaction) db.exec("ROLLBACK");
-      throw err;
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = fn();
+        db.exec("COMMIT");
+        return result;
+      } catch (err) {
+        if (db.isTransaction) db.exec("ROLLBACK");
+        throw err;
+      }
+    } finally {
+      if (!durable) db.exec("PRAGMA synchronous = FULL");
     }
   };
   const read = (ns: string, key: string): string | undefined => {
@@ -139,7 +148,7 @@ export function openSqliteStateStore(opts: SqliteStoreOptions): StateStore {
     async put(ns, key, value, o) {
       const ttl = ttlOf(o);
       checkNamespace(ns);
-      tx(() => write(ns, key, value, ttl));
+      tx(() => write(ns, key, value, ttl), o?.durable);
     },
     async putIfAbsent(ns, key, value, o) {
       const ttl = ttlOf(o);
@@ -149,7 +158,7 @@ export function openSqliteStateStore(opts: SqliteStoreOptions): StateStore {
         if (existing !== undefined) return { created: false as const, value: existing };
         write(ns, key, value, ttl);
         return { created: true as const };
-      });
+      }, o?.durable);
     },
     async compareAndSet(ns, key, expected, next, o) {
       const ttl = ttlOf(o);
@@ -158,7 +167,7 @@ export function openSqliteStateStore(opts: SqliteStoreOptions): StateStore {
         if (read(ns, key) !== expected) return false;
         write(ns, key, next, ttl);
         return true;
-      });
+      }, o?.durable);
     },
     async delete(ns, key) {
       checkNamespace(ns);

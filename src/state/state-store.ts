@@ -14,6 +14,12 @@
 export interface PutOptions {
   /** Time to live in milliseconds; the key never expires without one. */
   readonly ttlMs?: number;
+  /**
+   * false: the write survives a process crash (kill -9) but may be lost on power loss or an
+   * OS crash, in exchange for no fsync (SQLite). For records that can be rebuilt, like a
+   * ledger entry's progress after its claim. Default true.
+   */
+  readonly durable?: boolean;
 }
 
 export type PutIfAbsentResult =

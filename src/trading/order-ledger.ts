@@ -99,6 +99,10 @@ export function createOrderLedger(opts: OrderLedgerOptions): OrderLedger {
       ? createRedisStateStore({ redis: opts.redis, keyPrefix: opts.keyPrefix ?? "" })
       : createMemoryStateStore({ now }));
   const ttl = { ttlMs: ttlSeconds * 1000 };
+  // The claim is on disk before the order leaves (fsync). Later progress need not be: if power
+  // is lost before it reaches the disk, the entry reads "sent" again, which is resolved by
+  // looking the order up — never by sending it again — so it skips the fsync.
+  const progress = { ...ttl, durable: false };
   const ns = LEDGER_NAMESPACE;
   return {
     async begin(accountId, clientOrderId, fingerprint) {
@@ -126,8 +130,8 @@ export function createOrderLedger(opts: OrderLedgerOptions): OrderLedger {
         const next = JSON.stringify({ ...base, ...definedOnly(patch), updatedAt: now() });
         const written =
           raw === undefined
-            ? (await store.putIfAbsent(ns, key, next, ttl)).created
-            : await store.compareAndSet(ns, key, raw, next, ttl);
+            ? (await store.putIfAbsent(ns, key, next, progress)).created
+            : await store.compareAndSet(ns, key, raw, next, progress);
         if (written) return;
       }
       throw new Error(`order ledger: update of ${key} kept racing with other writers`);

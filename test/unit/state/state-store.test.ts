@@ -181,6 +181,10 @@ describe("sqlite state store on disk", () => {
     const b = openSqliteStateStore({ file });
     expect(await a.putIfAbsent("orders", "k", "from-a")).toEqual({ created: true });
     expect(await b.putIfAbsent("orders", "k", "from-b")).toEqual({ created: false, value: "from-a" });
+    // a write without fsync is committed all the same: the other handle reads it at once
+    expect(await a.compareAndSet("orders", "k", "from-a", "progress", { durable: false })).toBe(true);
+    expect(await b.get("orders", "k")).toBe("progress");
+    await b.put("orders", "k", "from-a"); // and durable writes go on after it
     const before = await b.version("halts");
     await a.put("halts", "*", "on");
     await waitFor(async () => (await b.version("halts")) !== before, "b to see a's write");
