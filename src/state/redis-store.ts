@@ -91,6 +91,8 @@ export function createRedisStateStore(opts: RedisStoreOptions): StateStore {
       return (await redis.eval(DELETE, 2, entryKey(ns, key), versionKey(ns))) === 1;
     },
     async list(ns) {
+      // SCAN walks the whole keyspace (cache keys included): fine for the small namespaces that are
+      // listed (halts, revocations), and only when their version moved; never used for the ledger
       const head = `${keyPrefix}kv:${checkNamespace(ns)}:`;
       const keys = new Set<string>();
       let cursor = "0";
