@@ -16,6 +16,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
+# volumes mounted here start with this ownership: the audit trail and the embedded state store
+RUN mkdir -p /audit /state && chown node:node /audit /state
 USER node
 EXPOSE 8080
 # Mount the configuration (paddock.yaml, master.key, JWT keys) at /config; keep the master key out of the image.

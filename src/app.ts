@@ -21,6 +21,7 @@ import {
   createClientCredentialsGrant,
   createClientKeyPairs,
 } from "./auth/client-credentials.js";
+import { createRevocations, type Revocations } from "./auth/revocations.js";
 import { createTokenIssuer, type TokenIssuer } from "./auth/token-issuer.js";
 import type { AuthOptions } from "./auth/types.js";
 import { createVerifier, type Verifier } from "./auth/verifier.js";
@@ -49,6 +50,8 @@ import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { createBudgetFactory } from "./resilience/budget.js";
 import { systemClock } from "./resilience/clock.js";
 import { createMemorySlotStore } from "./resilience/slot-store.js";
+import { openStateStore } from "./state/open-state-store.js";
+import { createHalts, mirrorHaltsToFleet } from "./trading/halts.js";
 import { createOrderLedger } from "./trading/order-ledger.js";
 import { createOrderService } from "./trading/order-service.js";
 import { createTransport } from "./upstream/client.js";
@@ -81,9 +84,9 @@ interface AuthParts {
   readonly grant: ClientCredentialsGrant | undefined;
 }
 
-async function buildAuth(cfg: Config, now: () => number): Promise<AuthParts> {
+async function buildAuth(cfg: Config, now: () => number, revocations: Revocations): Promise<AuthParts> {
   const options = authOptionsOf(cfg);
-  const verifier = await createVerifier(options, { now });
+  const verifier = await createVerifier(options, { now, isRevoked: (p) => revocations.isRevoked(p) });
   const issuer = options.signing ? await createTokenIssuer(options.signing, { now }) : undefined;
   const grant =
     issuer && cfg.auth.clients.length > 0
@@ -174,6 +177,30 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     );
   }
 
+  // durable state: ledger, halts, revocations (SQLite file by default, Redis when shared)
+  const store = await openStateStore(config, { ...(redis ? { redis } : {}), logger, now });
+  health.register(
+    "state-store",
+    async () => {
+      await store.ping();
+      return { status: "up" };
+    },
+    { required: false },
+  );
+  const onStateError = (err: unknown) =>
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, "state store unreachable");
+  const stateSync = { store, pollIntervalMs: config.state.pollIntervalMs, now, onError: onStateError };
+  const revocations = await createRevocations({
+    ...stateSync,
+    get maxLifetimeSeconds() {
+      return config.auth.maxLifetimeSeconds;
+    },
+    get clockSkewSeconds() {
+      return config.auth.clockSkewSeconds;
+    },
+  });
+  const halts = await createHalts(stateSync);
+
   // one chain per instance, signed checkpoints, personal fields sealed per data subject
   const trail = await openAuditTrail(config, { logger, now, keyRing: await auditKeyRing(loaded) });
   const audit = trail.log;
@@ -204,7 +231,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
 
   // auth: rebuilt whole on reload (keys, JWKS, algorithms, token limits, clients); callers hold
   // the delegating objects below, so a reload reaches every route without re-registering them
-  let auth = await buildAuth(config, now);
+  let auth = await buildAuth(config, now, revocations);
   const verifier: Verifier = {
     verify: (token) => auth.verifier.verify(token),
     stats: () => auth.verifier.stats(),
@@ -239,18 +266,14 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     proxy: config.upstream.proxy,
   });
   const fleet = createFleet(config, { transport, budgets, logger, metrics, now });
-  const ledger = createOrderLedger({
-    ...(redis ? { redis } : {}),
-    keyPrefix: `${config.cache.redisKeyPrefix}orders:`,
-    now,
-  });
+  const ledger = createOrderLedger({ store, now });
+  const stopHaltMirror = mirrorHaltsToFleet(halts, fleet);
   const stopProbes = registerUpstreamProbes({ health, fleet, metrics, logger, config: () => config, now });
   const authenticator = createAuthenticator(
     verifier,
     fleet,
     createClientKeyPairs({ clients: () => config.auth.clients, now }),
   );
-  let globalHalt = false;
 
   const https = await tlsOptions(config);
   const options = {
@@ -337,7 +360,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   const orders = createOrderService({
     ledger,
     audit: auditTrail,
-    isHalted: (accountId) => globalHalt || fleet.get(accountId)?.status().halted === true,
+    isHalted: (accountId) => halts.isHalted() || halts.isHalted(accountId),
     price: (symbol) => latestPrice(marketData, symbol),
     auditBlocked: () =>
       config.audit.required && !audit.writable() ? (audit.health().detail ?? "write failed") : undefined,
@@ -364,7 +387,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     const plan = planReload(config, next.config);
     const leaving = await accountsLeaving(next.config, options);
     const nextAuth = plan.applied.some((p) => p === "auth" || p.startsWith("auth."))
-      ? await buildAuth(next.config, now)
+      ? await buildAuth(next.config, now, revocations)
       : undefined;
     const previous = config;
     config = next.config;
@@ -451,16 +474,15 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     }
     return counted.map((c) => ({ id: c.account.id, openOrders: c.openOrders }));
   };
-  const setHalted = (accountId: string | undefined, halted: boolean) => {
-    if (accountId === undefined) globalHalt = halted;
-    else fleet.setHalted(accountId, halted);
+  const setHalted = async (accountId: string | undefined, halted: boolean, by?: string) => {
+    await halts.set(accountId, halted, by);
     logger.warn({ account: accountId ?? "*", halted }, halted ? "trading halted" : "trading resumed");
   };
 
   await app.register(healthRoutes({ health, metrics }));
   await app.register(authRoutes({ issuer, grant: () => auth.grant }));
   await app.register(fleetRoutes(routeDeps));
-  await app.register(adminRoutes({ ...routeDeps, reload, setHalted, audit: auditTrail }));
+  await app.register(adminRoutes({ ...routeDeps, reload, setHalted, revocations, audit: auditTrail }));
   await app.register(tradingRoutes({ ...routeDeps, orders }));
   await app.register(marketDataRoutes({ ...routeDeps, service: marketData }));
   await app.register(
@@ -493,6 +515,10 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       await budgets.close();
       await transport.close();
       verifier.close();
+      stopHaltMirror();
+      halts.close();
+      revocations.close();
+      await store.close();
       redis?.disconnect();
     },
   };

@@ -43,6 +43,11 @@ export interface VerifierDeps {
    * jose's JWKS cache and cooldown run on the real clock (Date.now), not on `now`.
    */
   readonly jwksCooldownMs?: number;
+  /**
+   * Asked on every verification, cached tokens included (see auth/revocations.ts); true
+   * answers 401. Must be synchronous and cheap.
+   */
+  readonly isRevoked?: (principal: Principal) => boolean;
 }
 
 const REQUIRED_CLAIMS = ["sub", "exp", "iat"];
@@ -122,6 +127,11 @@ export async function createVerifier(opts: AuthOptions, deps: VerifierDeps = {})
     return principal;
   };
 
+  const admit = (principal: Principal): Principal => {
+    if (deps.isRevoked?.(principal)) throw invalid("token revoked");
+    return principal;
+  };
+
   return {
     async verify(token) {
       if (closed) throw new PaddockError("PADDOCK_UNAVAILABLE", { detail: "token verifier closed" });
@@ -135,17 +145,17 @@ export async function createVerifier(opts: AuthOptions, deps: VerifierDeps = {})
       const cached = cache.get(hash);
       if (cached !== undefined) {
         cacheHits++;
-        return cached;
+        return admit(cached);
       }
       const pending = inflight.get(hash);
       if (pending !== undefined) {
         cacheHits++;
-        return pending;
+        return pending.then(admit);
       }
       cacheMisses++;
       const check = verifyUncached(token, hash).finally(() => inflight.delete(hash));
       inflight.set(hash, check);
-      return check;
+      return check.then(admit);
     },
     stats() {
       return {

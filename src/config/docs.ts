@@ -71,7 +71,7 @@ export function renderConfigDocs(): string {
     "",
     "`PADDOCK_PORT`/`PADDOCK_HOST` set `server.port`/`server.host`, `PADDOCK_LOG_LEVEL` `logging.level`,",
     "`PADDOCK_MASTER_KEY_FILE` `security.masterKeyFile`, `REDIS_URL` `cache.redisUrl`, `PADDOCK_AUDIT_DIR`",
-    "`audit.dir`; `PADDOCK_MASTER_KEY` holds the base64 master key itself (instead of a file). The upstream",
+    "`audit.dir`, `PADDOCK_STATE_DIR` `state.dir`; `PADDOCK_MASTER_KEY` holds the base64 master key itself (instead of a file). The upstream",
     "client also honours `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` when `upstream.proxy` is not set.",
     "",
     "## Keys",

@@ -113,6 +113,7 @@ const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[]; kind
   { name: "PADDOCK_MASTER_KEY_FILE", path: ["security", "masterKeyFile"], kind: "string" },
   { name: "REDIS_URL", path: ["cache", "redisUrl"], kind: "string" },
   { name: "PADDOCK_AUDIT_DIR", path: ["audit", "dir"], kind: "string" },
+  { name: "PADDOCK_STATE_DIR", path: ["state", "dir"], kind: "string" },
 ];
 
 export const ENV_VARIABLES = [...ENV_OVERRIDES.map((e) => e.name), "PADDOCK_MASTER_KEY"] as const;
@@ -160,6 +161,7 @@ function resolvePaths(cfg: Config, dir: string): void {
   cfg.audit.dir = resolveFrom(dir, cfg.audit.dir);
   if (cfg.audit.checkpointKeyFile)
     cfg.audit.checkpointKeyFile = resolveFrom(dir, cfg.audit.checkpointKeyFile);
+  cfg.state.dir = resolveFrom(dir, cfg.state.dir);
 }
 
 function semanticProblems(cfg: Config): ConfigProblem[] {

@@ -320,6 +320,37 @@ export const CacheSchema = Type.Object(
   { ...strict, default: {}, description: "Market-data cache and the shared state store." },
 );
 
+export const StateSchema = Type.Object(
+  {
+    dir: Type.String({
+      default: "state",
+      description:
+        "Directory of the embedded state store (`paddock-state.db`, SQLite): the order ledger, halts and token " +
+        "revocations, kept across restarts. Relative to the config file; used when no Redis holds the state. " +
+        "Instances (or workers) on one machine may share it.",
+    }),
+    redisUrl: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "A Redis for the durable state only (no eviction, persistence on), when the cache's Redis may evict " +
+          "keys. Default: `cache.redisUrl` when set, under `<cache.redisKeyPrefix>state:`.",
+      }),
+    ),
+    pollIntervalMs: Type.Integer({
+      minimum: 50,
+      maximum: 1000,
+      default: 250,
+      description: "How often an instance looks for halts and revocations made by other instances.",
+    }),
+  },
+  {
+    ...strict,
+    default: {},
+    description: "Durable state: what must survive a crash and reach every instance.",
+  },
+);
+
 export const AuditSchema = Type.Object(
   {
     dir: Type.String({ default: "audit", description: "Directory of the JSONL audit files." }),
@@ -526,6 +557,7 @@ export const ConfigSchema = Type.Object(
     auth: AuthSchema,
     upstream: UpstreamSchema,
     cache: CacheSchema,
+    state: StateSchema,
     audit: AuditSchema,
     marketData: MarketDataSchema,
     streams: StreamsSchema,

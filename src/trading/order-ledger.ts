@@ -1,11 +1,16 @@
 /**
  * The order ledger: each (account, client_order_id) is claimed and recorded *before*
  * the order leaves, then moved through sent → acknowledged | rejected, or
- * sent → ambiguous → resolved. In Redis when configured (shared by instances and
- * surviving a restart), in memory otherwise. The claim is atomic (SET NX), so two
- * submissions of one client_order_id can never both be "first".
+ * sent → ambiguous → resolved. It lives in the durable state store (src/state): the
+ * embedded SQLite file by default (a claim is on disk before the order is sent, so a
+ * `kill -9` cannot lose it), Redis when instances share one. The claim is atomic
+ * (put-if-absent), so two submissions of one client_order_id can never both be "first";
+ * updates are compare-and-set merges, so concurrent updates never lose a field.
  */
 import type { Redis } from "ioredis";
+import { createMemoryStateStore } from "../state/memory-store.js";
+import { createRedisStateStore } from "../state/redis-store.js";
+import type { StateStore } from "../state/state-store.js";
 
 export type LedgerState = "sent" | "acknowledged" | "ambiguous" | "resolved" | "rejected";
 
@@ -34,8 +39,11 @@ export interface OrderLedger {
 }
 
 export interface OrderLedgerOptions {
+  /** Where entries live (namespace `orders`). Without one: `redis` when given, else memory (tests). */
+  readonly store?: StateStore;
+  /** A Redis to build the store on, keys under `keyPrefix` (tests and tools). */
   readonly redis?: Redis;
-  readonly keyPrefix: string;
+  readonly keyPrefix?: string;
   /** How long an entry is kept (default 7 days). */
   readonly ttlSeconds?: number;
   readonly now?: () => number;
@@ -43,24 +51,6 @@ export interface OrderLedgerOptions {
 
 const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
 const STATES: ReadonlySet<string> = new Set(["sent", "acknowledged", "ambiguous", "resolved", "rejected"]);
-
-/** Merges a JSON patch into an existing entry, keeping the TTL fresh; 0 when the entry is gone. */
-const MERGE_SCRIPT = `
-local v = redis.call('GET', KEYS[1])
-if not v then return 0 end
-local e = cjson.decode(v)
-local p = cjson.decode(ARGV[1])
-for k, val in pairs(p) do e[k] = val end
-redis.call('SET', KEYS[1], cjson.encode(e), 'EX', tonumber(ARGV[2]))
-return 1
-`;
-
-/** Replaces a value only if it is still the (corrupt) one we read: two instances cannot both claim it. */
-const REPLACE_SCRIPT = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[3]))
-return 1
-`;
 
 /** Parses a stored entry, refusing anything that is not one (a corrupt key must not replay junk). */
 export function parseLedgerEntry(raw: string): LedgerEntry | undefined {
@@ -85,9 +75,14 @@ export function parseLedgerEntry(raw: string): LedgerEntry | undefined {
   };
 }
 
-const keyOf = (prefix: string, accountId: string, clientOrderId: string): string =>
-  // client_order_id may hold ':'; the account id may not (config pattern), so this is unambiguous
-  `${prefix}${accountId}:${clientOrderId}`;
+/** The store namespace of the ledger. */
+export const LEDGER_NAMESPACE = "orders";
+
+// client_order_id may hold ':'; the account id may not (config pattern), so this is unambiguous
+const keyOf = (accountId: string, clientOrderId: string): string => `${accountId}:${clientOrderId}`;
+
+/** How often a claim or update retries when another writer changed the entry between read and write. */
+const MAX_RACES = 5;
 
 const definedOnly = (patch: Partial<LedgerEntry>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
@@ -98,91 +93,52 @@ export function createOrderLedger(opts: OrderLedgerOptions): OrderLedger {
   if (!(Number.isInteger(ttlSeconds) && ttlSeconds > 0)) {
     throw new RangeError(`ttlSeconds must be a positive integer, got ${ttlSeconds}`);
   }
-  return opts.redis
-    ? redisLedger(opts.redis, opts.keyPrefix, ttlSeconds, now)
-    : memoryLedger(ttlSeconds, now);
-}
-
-function redisLedger(redis: Redis, prefix: string, ttlSeconds: number, now: () => number): OrderLedger {
+  const store =
+    opts.store ??
+    (opts.redis
+      ? createRedisStateStore({ redis: opts.redis, keyPrefix: opts.keyPrefix ?? "" })
+      : createMemoryStateStore({ now }));
+  const ttl = { ttlMs: ttlSeconds * 1000 };
+  // The claim is on disk before the order leaves (fsync). Later progress need not be: if power
+  // is lost before it reaches the disk, the entry reads "sent" again, which is resolved by
+  // looking the order up — never by sending it again — so it skips the fsync.
+  const progress = { ...ttl, durable: false };
+  const ns = LEDGER_NAMESPACE;
   return {
     async begin(accountId, clientOrderId, fingerprint) {
-      const key = keyOf(prefix, accountId, clientOrderId);
-      const fresh: LedgerEntry = { state: "sent", fingerprint, updatedAt: now() };
-      // SET NX either claims the id or fails and lets us read the winner's entry
-      const ok = await redis.set(key, JSON.stringify(fresh), "EX", ttlSeconds, "NX");
-      if (ok === "OK") return { created: true };
-      const raw = await redis.get(key);
-      const entry = raw === null ? undefined : parseLedgerEntry(raw);
-      if (entry) return { created: false, entry };
-      // expired between the two calls: claim it again; corrupt: overwrite it (it cannot be replayed)
-      const value = JSON.stringify(fresh);
-      const claimed =
-        raw === null
-          ? (await redis.set(key, value, "EX", ttlSeconds, "NX")) === "OK"
-          : (await redis.eval(REPLACE_SCRIPT, 1, key, raw, value, String(ttlSeconds))) === 1;
-      if (claimed) return { created: true };
-      const again = await redis.get(key);
-      const parsed = again === null ? undefined : parseLedgerEntry(again);
-      if (!parsed) throw new Error(`order ledger: cannot claim ${key}`);
-      return { created: false, entry: parsed };
+      const key = keyOf(accountId, clientOrderId);
+      const fresh = JSON.stringify({ state: "sent", fingerprint, updatedAt: now() } satisfies LedgerEntry);
+      for (let i = 0; i < MAX_RACES; i++) {
+        const claim = await store.putIfAbsent(ns, key, fresh, ttl);
+        if (claim.created) return { created: true };
+        const entry = parseLedgerEntry(claim.value);
+        if (entry) return { created: false, entry };
+        // corrupt: it cannot be replayed, so it is overwritten — only if it is still the value we read
+        if (await store.compareAndSet(ns, key, claim.value, fresh, ttl)) return { created: true };
+      }
+      throw new Error(`order ledger: cannot claim ${key}`);
     },
     async update(accountId, clientOrderId, patch) {
-      const key = keyOf(prefix, accountId, clientOrderId);
-      const p = JSON.stringify({ ...definedOnly(patch), updatedAt: now() });
-      const merged = await redis.eval(MERGE_SCRIPT, 1, key, p, String(ttlSeconds));
-      if (merged === 1) return;
-      // the entry expired or vanished: write what we know so a restart can still resolve it
-      const entry = { state: "sent", fingerprint: "", ...definedOnly(patch), updatedAt: now() };
-      await redis.set(key, JSON.stringify(entry), "EX", ttlSeconds);
+      const key = keyOf(accountId, clientOrderId);
+      for (let i = 0; i < MAX_RACES; i++) {
+        const raw = await store.get(ns, key);
+        // a vanished (expired) or corrupt entry: write what we know so a restart can still resolve it
+        const base = (raw === undefined ? undefined : parseLedgerEntry(raw)) ?? {
+          state: "sent",
+          fingerprint: "",
+        };
+        const next = JSON.stringify({ ...base, ...definedOnly(patch), updatedAt: now() });
+        const written =
+          raw === undefined
+            ? (await store.putIfAbsent(ns, key, next, progress)).created
+            : await store.compareAndSet(ns, key, raw, next, progress);
+        if (written) return;
+      }
+      throw new Error(`order ledger: update of ${key} kept racing with other writers`);
     },
     async get(accountId, clientOrderId) {
-      const raw = await redis.get(keyOf(prefix, accountId, clientOrderId));
-      return raw === null ? undefined : parseLedgerEntry(raw);
-    },
-  };
-}
-
-function memoryLedger(ttlSeconds: number, now: () => number): OrderLedger {
-  const ttlMs = ttlSeconds * 1000;
-  // insertion order ~ age order: expired entries are swept from the front
-  const entries = new Map<string, { entry: LedgerEntry; expiresAt: number }>();
-  const sweep = (t: number): void => {
-    for (const [k, v] of entries) {
-      if (v.expiresAt > t) break;
-      entries.delete(k);
-    }
-  };
-  const live = (key: string, t: number): LedgerEntry | undefined => {
-    const v = entries.get(key);
-    if (!v) return undefined;
-    if (v.expiresAt <= t) {
-      entries.delete(key);
-      return undefined;
-    }
-    return v.entry;
-  };
-  const put = (key: string, entry: LedgerEntry, t: number): void => {
-    entries.delete(key); // re-insert at the back: it is now the youngest
-    entries.set(key, { entry, expiresAt: t + ttlMs });
-  };
-  return {
-    async begin(accountId, clientOrderId, fingerprint) {
-      const t = now();
-      sweep(t);
-      const key = keyOf("", accountId, clientOrderId);
-      const existing = live(key, t);
-      if (existing) return { created: false, entry: existing };
-      put(key, { state: "sent", fingerprint, updatedAt: t }, t);
-      return { created: true };
-    },
-    async update(accountId, clientOrderId, patch) {
-      const t = now();
-      const key = keyOf("", accountId, clientOrderId);
-      const base = live(key, t) ?? { state: "sent" as const, fingerprint: "", updatedAt: t };
-      put(key, { ...base, ...definedOnly(patch), updatedAt: t } as LedgerEntry, t);
-    },
-    async get(accountId, clientOrderId) {
-      return live(keyOf("", accountId, clientOrderId), now());
+      const raw = await store.get(ns, keyOf(accountId, clientOrderId));
+      return raw === undefined ? undefined : parseLedgerEntry(raw);
     },
   };
 }

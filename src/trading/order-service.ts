@@ -114,13 +114,14 @@ function riskFacts(account: Account, price: OrderServiceDeps["price"]): RiskFact
       const body = (await getJson(`/v2/positions/${encodeURIComponent(symbol)}`)) as
         | { qty?: string; side?: string }
         | undefined;
-      if (!body?.qty) return 0;
-      const q = Number(body.qty);
-      return body.side === "short" ? -Math.abs(q) : q;
+      if (!body?.qty) return "0";
+      // Alpaca's decimal string as sent: the risk check does exact decimal arithmetic on it
+      const q = body.qty.replace(/^-/, "");
+      return body.side === "short" ? `-${q}` : q;
     },
     async account() {
       const body = (await getJson("/v2/account")) as { equity?: string; daytrade_count?: number };
-      return { equity: Number(body?.equity ?? 0), daytradeCount: Number(body?.daytrade_count ?? 0) };
+      return { equity: body?.equity ?? "0", daytradeCount: Number(body?.daytrade_count ?? 0) };
     },
   };
 }

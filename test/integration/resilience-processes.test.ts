@@ -8,16 +8,15 @@
  *   minute whatever Redis does, so the clients pace themselves to keep flowing for the run;
  *   hammering one shared budget is proven in budget-redis.test.ts and resilience-budget.test.ts);
  * - a process killed with SIGKILL while an order it sent is unanswered (performed upstream,
- *   answer lost), then restarted on the same Redis: the client's retry with the same
- *   client_order_id gets the one order, and the simulator holds exactly one.
+ *   answer lost), then restarted on the same store — Redis, or with no Redis the embedded
+ *   state file: the client's retry with the same client_order_id gets the one order (looked
+ *   up, never resent), and the simulator holds exactly one.
  *
  * Needs `npm run build` first (the npm test script builds before vitest).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
@@ -25,28 +24,22 @@ import { authOptionsOf } from "../../src/app.js";
 import { createTokenIssuer } from "../../src/auth/token-issuer.js";
 import { runInit } from "../../src/cli/commands/init.js";
 import { loadConfig } from "../../src/config/load.js";
-import { freePort, getRedisUrl, type RedisServer, startRedisServer, uniquePrefix } from "../helpers/redis.js";
+import {
+  createRedisStateStore,
+  openSqliteStateStore,
+  STATE_FILE,
+  type StateStore,
+} from "../../src/state/index.js";
+import { createOrderLedger } from "../../src/trading/order-ledger.js";
+import {
+  type GatewayProcess,
+  requireBuild,
+  spawnGateway as spawnProcess,
+} from "../helpers/gateway-process.js";
+import { getRedisUrl, type RedisServer, startRedisServer, uniquePrefix } from "../helpers/redis.js";
 import { type SimHandle, startTestSim } from "../helpers/start-sim.js";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const CLI = join(ROOT, "bin/paddock.js");
-const BUILT = join(ROOT, "dist/cli/main.js");
-if (!existsSync(BUILT)) {
-  throw new Error(`${BUILT} is missing: run \`npm run build\` before this test (npm test does it for you)`);
-}
-{
-  // a stale build runs old code in the processes: say so loudly (not fatal: editing any file makes it "stale")
-  const builtAt = statSync(BUILT).mtimeMs;
-  const newer = (readdirSync(join(ROOT, "src"), { recursive: true }) as string[]).filter(
-    (f) => f.endsWith(".ts") && statSync(join(ROOT, "src", f)).mtimeMs > builtAt,
-  );
-  if (newer.length > 0) {
-    console.warn(
-      `[resilience-processes] dist/ is older than ${newer.length} file(s) in src/ (e.g. src/${newer[0]}): ` +
-        "the gateway processes run the last build; run `npm run build` if a failure looks odd",
-    );
-  }
-}
+requireBuild("resilience-processes");
 
 const SIM_LIMIT = 200;
 const RUN_MS = 10_000;
@@ -61,75 +54,15 @@ interface SimStats {
   orders: { byClientOrderId: Record<string, number> };
 }
 
-interface GatewayProcess {
-  readonly url: string;
-  readonly child: ChildProcess;
-  /** The last lines it printed (warnings and errors: logging.level is warn). */
-  output(): string;
-  /** SIGTERM, then SIGKILL if it has not exited in time. */
-  stop(): Promise<void>;
-  kill(): Promise<void>;
-}
-
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
 });
 
-const exited = (child: ChildProcess): Promise<void> =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((r) => child.once("exit", () => r()));
-
 async function spawnGateway(configPath: string): Promise<GatewayProcess> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [CLI, "serve", "--config", configPath, "--port", String(port), "--host", "127.0.0.1"],
-    {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, NODE_ENV: "production" },
-    },
-  );
-  const lines: string[] = [];
-  const keep = (chunk: Buffer): void => {
-    lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-    if (lines.length > 200) lines.splice(0, lines.length - 200);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000; // a loaded 2-core machine starts three processes slowly
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`gateway exited early:\n${lines.join("\n")}`);
-    const ok = await fetch(`${url}/livez`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`gateway did not start:\n${lines.join("\n")}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const kill = async (): Promise<void> => {
-    child.kill("SIGKILL");
-    await exited(child);
-  };
-  const handle: GatewayProcess = {
-    url,
-    child,
-    output: () => lines.join("\n"),
-    kill,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const t = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exited(child);
-      clearTimeout(t);
-    },
-  };
-  cleanups.push(() => kill());
-  return handle;
+  const g = await spawnProcess(configPath);
+  cleanups.push(() => g.kill());
+  return g;
 }
 
 /** A `paddock init` directory with one account in front of `sim`, edited per test. */
@@ -198,7 +131,7 @@ describe("three gateway processes sharing one Redis", () => {
         queueMaxWaitMs: 2000,
         requestTimeoutMs: 2000,
       };
-      raw.cache = { redisUrl: redis.url, redisKeyPrefix: uniquePrefix("procs"), redisFallbackShare: 0.34 };
+      raw.cache = { redisUrl: redis.url, redisKeyPrefix: uniquePrefix("procs"), redisFallbackShare: 0.33 };
       raw.health = { intervalMs: 1000 };
       raw.logging = { level: "warn" };
     });
@@ -325,88 +258,120 @@ describe("three gateway processes sharing one Redis", () => {
   }, 120_000);
 });
 
-describe.skipIf((await getRedisUrl()) === undefined)("a gateway process killed mid-order", () => {
-  it("after SIGKILL and a restart on the same Redis, the client's retry returns the one order", async () => {
-    const redisUrl = (await getRedisUrl())!;
-    const sim = await startTestSim({ rateLimitPerMinute: 0 });
-    cleanups.push(() => sim.close());
-    await simPost(sim, "/_sim/clock", { open: true });
-    const prefix = uniquePrefix("sigkill");
-    const cfg = await makeConfig(sim, (raw) => {
-      raw.upstream = {
-        ...(raw.upstream as object),
-        requestTimeoutMs: 400,
-        retryBaseDelayMs: 50,
-        retryMaxDelayMs: 200,
+const sigkillRedisUrl = await getRedisUrl();
+/** Where the ledger lives: the config edit that puts it there, and a handle for the test to read it. */
+const LEDGER_HOMES = [
+  {
+    name: "Redis",
+    skip: sigkillRedisUrl === undefined,
+    place(raw: Record<string, unknown>): (configDir: string) => StateStore {
+      const prefix = uniquePrefix("sigkill");
+      raw.cache = { redisUrl: sigkillRedisUrl, redisKeyPrefix: prefix };
+      return () => {
+        const redis = new Redis(sigkillRedisUrl!);
+        cleanups.push(async () => void redis.disconnect());
+        return createRedisStateStore({ redis, keyPrefix: `${prefix}state:` });
       };
-      raw.cache = { redisUrl, redisKeyPrefix: prefix };
-      raw.logging = { level: "warn" };
-    });
-    const configPath = await cfg.write("paddock.yaml");
-    const { token } = await tokenFor(configPath);
-    const coid = `res-sigkill-${Date.now()}`;
-    const body = JSON.stringify({
-      symbol: "AAPL",
-      qty: "1",
-      side: "buy",
-      type: "limit",
-      limit_price: "1.00",
-      time_in_force: "gtc",
-      client_order_id: coid,
-    });
-    const submit = (url: string): Promise<Response> =>
-      fetch(`${url}/v1/accounts/acct-001/v2/orders`, {
-        method: "POST",
-        body,
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    },
+  },
+  {
+    name: "the embedded state file (no Redis)",
+    skip: false,
+    place(raw: Record<string, unknown>): (configDir: string) => StateStore {
+      raw.state = { dir: "state" }; // relative: next to the config file
+      return (configDir) => {
+        const store = openSqliteStateStore({ file: join(configDir, "state", STATE_FILE) });
+        cleanups.push(() => store.close());
+        return store;
+      };
+    },
+  },
+] as const;
+
+describe.each(LEDGER_HOMES)("a gateway process killed mid-order, ledger in $name", (home) => {
+  it.skipIf(home.skip)(
+    "after SIGKILL and a restart, the client's retry returns the one order",
+    async () => {
+      const sim = await startTestSim({ rateLimitPerMinute: 0 });
+      cleanups.push(() => sim.close());
+      await simPost(sim, "/_sim/clock", { open: true });
+      let openLedgerStore: ((configDir: string) => StateStore) | undefined;
+      const cfg = await makeConfig(sim, (raw) => {
+        raw.upstream = {
+          ...(raw.upstream as object),
+          requestTimeoutMs: 400,
+          retryBaseDelayMs: 50,
+          retryMaxDelayMs: 200,
+        };
+        raw.logging = { level: "warn" };
+        openLedgerStore = home.place(raw);
       });
+      const configPath = await cfg.write("paddock.yaml");
+      const { token } = await tokenFor(configPath);
+      const coid = `res-sigkill-${Date.now()}`;
+      const body = JSON.stringify({
+        symbol: "AAPL",
+        qty: "1",
+        side: "buy",
+        type: "limit",
+        limit_price: "1.00",
+        time_in_force: "gtc",
+        client_order_id: coid,
+      });
+      const submit = (url: string): Promise<Response> =>
+        fetch(`${url}/v1/accounts/acct-001/v2/orders`, {
+          method: "POST",
+          body,
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        });
 
-    // every order request (submit and lookup) is performed but never answered
-    await simPost(sim, "/_sim/faults", { timeoutRate: 1, paths: ["/v2/orders*"] });
-    const first = await spawnGateway(configPath);
-    const pending = submit(first.url).then(
-      (r) => ({ status: r.status }),
-      (err: unknown) => ({ error: err }),
-    );
-    // wait until the submission timed out and the ledger (in Redis) says so
-    const ledger = new Redis(redisUrl);
-    cleanups.push(async () => void ledger.disconnect());
-    const key = `${prefix}orders:acct-001:${coid}`;
-    for (let i = 0; ; i++) {
-      const raw = await ledger.get(key);
-      if (raw && (JSON.parse(raw) as { state: string }).state === "ambiguous") break;
-      if (i > 200) throw new Error(`the ledger never recorded the timeout: ${raw}\n${first.output()}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    expect((await simStats(sim)).orders.byClientOrderId[coid]).toBe(1);
-    await first.kill();
-    const lost = await pending;
-    expect("error" in lost).toBe(true); // the client never got an answer
+      // every order request (submit and lookup) is performed but never answered
+      await simPost(sim, "/_sim/faults", { timeoutRate: 1, paths: ["/v2/orders*"] });
+      const first = await spawnGateway(configPath);
+      const pending = submit(first.url).then(
+        (r) => ({ status: r.status }),
+        (err: unknown) => ({ error: err }),
+      );
+      // wait until the submission timed out and the ledger (read through a handle of our own) says so
+      const ledger = createOrderLedger({ store: openLedgerStore!(cfg.dir) });
+      for (let i = 0; ; i++) {
+        const entry = await ledger.get("acct-001", coid);
+        if (entry?.state === "ambiguous") break;
+        if (i > 400)
+          throw new Error(`the ledger never recorded the timeout: ${entry?.state}\n${first.output()}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect((await simStats(sim)).orders.byClientOrderId[coid]).toBe(1);
+      await first.kill();
+      const lost = await pending;
+      expect("error" in lost).toBe(true); // the client never got an answer
 
-    // restart on the same Redis, upstream healthy again; the client retries the same order
-    await fetch(`${sim.url}/_sim/faults`, { method: "DELETE" });
-    const second = await spawnGateway(configPath);
-    const retry = await submit(second.url);
-    expect(retry.status).toBe(200);
-    expect(retry.headers.get("x-paddock-resolved-by")).toBe("lookup");
-    const order = (await retry.json()) as { id: string; client_order_id: string };
-    expect(order.client_order_id).toBe(coid);
-    // and once more: now settled, the original answer is replayed without asking upstream
-    const postsBefore = (await simStats(sim)).requests.byPath["POST /v2/orders"] ?? 0;
-    const again = await submit(second.url);
-    expect(again.status).toBe(200);
-    expect(again.headers.get("x-paddock-replayed")).toBe("true");
-    expect(((await again.json()) as { id: string }).id).toBe(order.id);
+      // restart on the same store, upstream healthy again; the client retries the same order
+      await fetch(`${sim.url}/_sim/faults`, { method: "DELETE" });
+      const second = await spawnGateway(configPath);
+      const retry = await submit(second.url);
+      expect(retry.status).toBe(200);
+      expect(retry.headers.get("x-paddock-resolved-by")).toBe("lookup");
+      const order = (await retry.json()) as { id: string; client_order_id: string };
+      expect(order.client_order_id).toBe(coid);
+      // and once more: now settled, the original answer is replayed without asking upstream
+      const postsBefore = (await simStats(sim)).requests.byPath["POST /v2/orders"] ?? 0;
+      const again = await submit(second.url);
+      expect(again.status).toBe(200);
+      expect(again.headers.get("x-paddock-replayed")).toBe("true");
+      expect(((await again.json()) as { id: string }).id).toBe(order.id);
 
-    const stats = await simStats(sim);
-    expect(stats.orders.byClientOrderId[coid]).toBe(1);
-    expect(stats.requests.byPath["POST /v2/orders"]).toBe(postsBefore);
-    expect(postsBefore).toBe(1); // sent once, before the kill; never resent
-    console.log(
-      `[resilience-processes] sigkill_restart: upstream_orders_for_id=${stats.orders.byClientOrderId[coid]} ` +
-        `posts=${stats.requests.byPath["POST /v2/orders"]} lookups=${stats.requests.byPath["GET /v2/orders:by_client_order_id"] ?? 0} ` +
-        `duplicate_orders=0 retry_status=${retry.status} resolved_by=lookup`,
-    );
-    await second.stop();
-  }, 120_000);
+      const stats = await simStats(sim);
+      expect(stats.orders.byClientOrderId[coid]).toBe(1);
+      expect(stats.requests.byPath["POST /v2/orders"]).toBe(postsBefore);
+      expect(postsBefore).toBe(1); // sent once, before the kill; never resent
+      console.log(
+        `[resilience-processes] sigkill_restart (${home.name}): upstream_orders_for_id=${stats.orders.byClientOrderId[coid]} ` +
+          `posts=${stats.requests.byPath["POST /v2/orders"]} lookups=${stats.requests.byPath["GET /v2/orders:by_client_order_id"] ?? 0} ` +
+          `duplicate_orders=0 retry_status=${retry.status} resolved_by=lookup`,
+      );
+      await second.stop();
+    },
+    120_000,
+  );
 });

@@ -1,10 +1,16 @@
-/** `paddock token issue`: prints one signed JWT on stdout and nothing else. */
+/**
+ * `paddock token issue`: prints one signed JWT on stdout and nothing else.
+ * `paddock token revoke`: records a revocation (`--jti` or `--sub`) in the state store the
+ * gateways read, so it takes effect on every instance without going through one.
+ */
 import { Command } from "commander";
 import { authOptionsOf } from "../../app.js";
+import { recordRevocation } from "../../auth/revocations.js";
 import { createTokenIssuer } from "../../auth/token-issuer.js";
 import { isScope, type Scope } from "../../auth/types.js";
 import { loadConfig } from "../../config/load.js";
 import { PaddockError } from "../../errors.js";
+import { openStateStore } from "../../state/open-state-store.js";
 import { type Output, processOutput } from "../io.js";
 
 /** `90s`, `15m`, `1h`, `1d` → seconds. */
@@ -65,6 +71,37 @@ export function tokenCommand(output: Output = processOutput): Command {
       }
       const issuer = await createTokenIssuer(signing);
       output.out(await issuer.issue({ sub: o.sub, scopes, accounts, ttlSeconds }));
+    });
+  token
+    .command("revoke")
+    .description("revoke one token (--jti) or every token of a subject issued until now (--sub)")
+    .requiredOption("--config <file>", "configuration file (state.dir or the Redis holding the state)")
+    .option("--jti <id>", "the token's jti claim")
+    .option("--sub <subject>", "the subject whose tokens issued until now are revoked")
+    .action(async (o: { config: string; jti?: string; sub?: string }) => {
+      if ((o.jti === undefined) === (o.sub === undefined)) {
+        throw new PaddockError("PADDOCK_USAGE", { detail: "give exactly one of --jti or --sub" });
+      }
+      const target = o.jti !== undefined ? { jti: o.jti } : { sub: o.sub! };
+      const { config } = await loadConfig(o.config, { decrypt: false });
+      const store = await openStateStore(config);
+      try {
+        const r = await recordRevocation(store, target, config.auth, "cli").catch((cause: unknown) => {
+          if (cause instanceof PaddockError) throw cause; // a bad --jti/--sub: names the option
+          throw new PaddockError("PADDOCK_USAGE", {
+            detail: `state store ${store.location} unavailable: ${(cause as Error).message ?? cause}`,
+          });
+        });
+        const which =
+          r.kind === "sub"
+            ? `tokens of ${r.value} issued until ${new Date(r.revokedAt).toISOString()}`
+            : `token ${r.value}`;
+        output.out(
+          `revoked ${which} (kept until ${new Date(r.expiresAt).toISOString()}, when they have all expired)`,
+        );
+      } finally {
+        await store.close();
+      }
     });
   return token;
 }

@@ -1,7 +1,12 @@
-/** Gateway-native routes over many accounts: `GET /v1/accounts`, `GET /v1/portfolio`. */
+/**
+ * Gateway-native routes over many accounts: `GET /v1/accounts`, `GET /v1/portfolio`.
+ * Portfolio sums are exact decimals (decimal.js), never floats, answered as Alpaca-style
+ * decimal strings: 0.1 + 0.2 shares is "0.3".
+ */
 import type { FastifyPluginAsync } from "fastify";
 import type { Account } from "../../accounts/types.js";
 import { allowedAccounts } from "../../auth/authorize.js";
+import { Decimal, decimalOr0, decimalString } from "../../trading/decimal.js";
 import type { RouteDeps } from "../route-deps.js";
 
 const PORTFOLIO_CONCURRENCY = 16;
@@ -44,8 +49,6 @@ async function fetchJson(account: Account, path: string): Promise<unknown> {
     throw new Error(`${path} answered ${res.status}: ${res.body.toString().slice(0, 200)}`);
   return JSON.parse(res.body.toString());
 }
-
-const money = (n: number): string => n.toFixed(2);
 
 export function fleetRoutes(deps: RouteDeps): FastifyPluginAsync {
   return async (app) => {
@@ -100,29 +103,35 @@ export function fleetRoutes(deps: RouteDeps): FastifyPluginAsync {
           };
         }
       });
-      let equity = 0;
-      let cash = 0;
+      let equity = new Decimal(0);
+      let cash = new Decimal(0);
       const bySymbol = new Map<
         string,
-        { qty: number; market_value: number; unrealized_pl: number; accounts: string[] }
+        { qty: Decimal; market_value: Decimal; unrealized_pl: Decimal; accounts: string[] }
       >();
       for (const r of results) {
         if (!r.ok) continue;
-        equity += Number(r.account.equity ?? 0);
-        cash += Number(r.account.cash ?? 0);
+        equity = equity.plus(decimalOr0(r.account.equity));
+        cash = cash.plus(decimalOr0(r.account.cash));
         for (const p of r.positions) {
-          const agg = bySymbol.get(p.symbol) ?? { qty: 0, market_value: 0, unrealized_pl: 0, accounts: [] };
-          agg.qty += Number(p.qty);
-          agg.market_value += Number(p.market_value);
-          agg.unrealized_pl += Number(p.unrealized_pl);
+          const agg = bySymbol.get(p.symbol) ?? {
+            qty: new Decimal(0),
+            market_value: new Decimal(0),
+            unrealized_pl: new Decimal(0),
+            accounts: [],
+          };
+          // Alpaca reports a short position's qty as negative already
+          agg.qty = agg.qty.plus(decimalOr0(p.qty));
+          agg.market_value = agg.market_value.plus(decimalOr0(p.market_value));
+          agg.unrealized_pl = agg.unrealized_pl.plus(decimalOr0(p.unrealized_pl));
           agg.accounts.push(r.id);
           bySymbol.set(p.symbol, agg);
         }
       }
       return {
         totals: {
-          equity: money(equity),
-          cash: money(cash),
+          equity: decimalString(equity),
+          cash: decimalString(cash),
           accounts: results.length,
           accounts_failed: results.filter((r) => !r.ok).length,
         },
@@ -130,9 +139,9 @@ export function fleetRoutes(deps: RouteDeps): FastifyPluginAsync {
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([symbol, p]) => ({
             symbol,
-            qty: String(p.qty),
-            market_value: money(p.market_value),
-            unrealized_pl: money(p.unrealized_pl),
+            qty: decimalString(p.qty),
+            market_value: decimalString(p.market_value),
+            unrealized_pl: decimalString(p.unrealized_pl),
             accounts: p.accounts,
           })),
         accounts: results.map((r) =>

@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { openSqliteStateStore } from "../../../src/state/sqlite-store.js";
 import { createOrderLedger, type OrderLedger, parseLedgerEntry } from "../../../src/trading/order-ledger.js";
 import { getRedisUrl, uniquePrefix } from "../../helpers/redis.js";
 
@@ -47,6 +51,56 @@ function behaves(name: string, make: (now: () => number) => Promise<OrderLedger>
 
 behaves("memory order ledger", (now) => createOrderLedger({ keyPrefix: "x:", now }));
 
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+const sqliteFile = async (): Promise<string> => {
+  const dir = await mkdtemp(join(tmpdir(), "paddock-ledger-"));
+  dirs.push(dir);
+  return join(dir, "state.db");
+};
+
+behaves("sqlite order ledger", async (now) => {
+  const store = openSqliteStateStore({ file: await sqliteFile(), now });
+  return createOrderLedger({ store, now });
+});
+
+describe("sqlite order ledger across handles", () => {
+  it("a claim made through one handle is seen by another and survives reopening the file", async () => {
+    const file = await sqliteFile();
+    const a = openSqliteStateStore({ file });
+    const b = openSqliteStateStore({ file });
+    const first = createOrderLedger({ store: a, now: () => 1 });
+    const second = createOrderLedger({ store: b, now: () => 2 });
+    expect(await first.begin("acct", "cid", "fp")).toEqual({ created: true });
+    await first.update("acct", "cid", { state: "ambiguous", status: 504 });
+    expect(await second.begin("acct", "cid", "fp")).toEqual({
+      created: false,
+      entry: { state: "ambiguous", fingerprint: "fp", status: 504, updatedAt: 1 },
+    });
+    await a.close();
+    await b.close();
+    const reopened = openSqliteStateStore({ file });
+    expect(await createOrderLedger({ store: reopened }).get("acct", "cid")).toMatchObject({
+      state: "ambiguous",
+    });
+    await reopened.close();
+  });
+
+  it("concurrent updates through two handles keep every field", async () => {
+    const file = await sqliteFile();
+    const [a, b] = [openSqliteStateStore({ file }), openSqliteStateStore({ file })];
+    const la = createOrderLedger({ store: a });
+    const lb = createOrderLedger({ store: b });
+    await la.begin("acct", "c", "fp");
+    await Promise.all([la.update("acct", "c", { orderId: "o-1" }), lb.update("acct", "c", { status: 200 })]);
+    expect(await la.get("acct", "c")).toMatchObject({ orderId: "o-1", status: 200, fingerprint: "fp" });
+    await a.close();
+    await b.close();
+  });
+});
+
 describe("memory order ledger expiry", () => {
   it("forgets entries after ttlSeconds", async () => {
     let t = 0;
@@ -79,7 +133,6 @@ describe("parseLedgerEntry", () => {
 
 const url = await getRedisUrl();
 const clients: Redis[] = [];
-beforeAll(() => undefined);
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.quit().catch(() => undefined)));
 });
@@ -100,9 +153,9 @@ describe.skipIf(url === undefined)("redis order ledger", () => {
     const p = `${prefix}ttl:`;
     const ledger = createOrderLedger({ redis: c, keyPrefix: p, ttlSeconds: 100 });
     await ledger.begin("a", "c", "fp");
-    const ttl = await c.ttl(`${p}a:c`);
+    const ttl = await c.ttl(`${p}kv:orders:a:c`);
     expect(ttl).toBeGreaterThan(90);
-    await c.set(`${p}a:bad`, "garbage");
+    await c.set(`${p}kv:orders:a:bad`, "garbage");
     expect(await ledger.begin("a", "bad", "fp")).toEqual({ created: true });
     expect((await ledger.get("a", "bad"))?.fingerprint).toBe("fp");
   });

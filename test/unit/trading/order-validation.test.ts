@@ -119,7 +119,7 @@ describe("risk checks", () => {
       /symbolAllow/,
     );
     await expect(checkRisk(order, { pdtCheck: false, maxOrderNotional: 500 }, facts())).rejects.toThrow(
-      /order value 1000.00 exceeds 500/,
+      /order value 1000 exceeds 500/,
     );
     await expect(
       checkRisk(order, { pdtCheck: false, maxOrderNotional: 5000 }, facts()),
