@@ -220,12 +220,20 @@ async function main(): Promise<void> {
         sendBufferBytes: 4_194_304,
         silenceTimeoutMs: 60_000,
         unsubscribeGraceMs: 5000,
+        recordTradeUpdates: false,
+        upstreamConnectsPerSecond: 50,
+        maxPendingClients: CLIENTS + 10,
+        authTimeoutMs: 10_000,
       },
       upstream: { dataStreamUrl: `ws://127.0.0.1:${upPort}` },
       cache: { redisKeyPrefix: "bench:" },
     } as unknown as Config, // the streams plugin reads only these sections
     fleet: standInFleet(`http://127.0.0.1:${upPort}`),
-    auth: { authenticate: async () => principal, verifyToken: async () => principal },
+    auth: {
+      authenticate: async () => principal,
+      verifyToken: async () => principal,
+      verifyKeyPair: async () => principal,
+    },
     logger: silentLogger(),
     metrics: { registry } as unknown as Metrics, // the plugin only uses the registry
     health: createHealthRegistry({ intervalMs: 60_000 }),

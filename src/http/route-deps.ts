@@ -19,6 +19,15 @@ export interface Authenticator {
   authenticate(request: FastifyRequest, need: { scope: Scope; accountId?: string }): Promise<Principal>;
   /** The same for a raw token (WebSocket auth messages carry the JWT as the secret). */
   verifyToken(token: string, need: { scope: Scope; accountId?: string }): Promise<Principal>;
+  /**
+   * An Alpaca key pair from a client that knows only those two settings: the gateway JWT as the
+   * secret (any key id), or a registered OAuth2 client's client_id / client_secret.
+   */
+  verifyKeyPair(
+    keyId: string,
+    secret: string,
+    need: { scope: Scope; accountId?: string },
+  ): Promise<Principal>;
 }
 
 export interface RouteDeps {

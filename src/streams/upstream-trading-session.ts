@@ -5,6 +5,7 @@
  * first) and only then the live updates that arrived meanwhile, minus those the
  * backfill already covered.
  */
+import type { Agent } from "node:http";
 import { WebSocket } from "ws";
 import type { Account } from "../accounts/types.js";
 import type { Logger } from "../observability/logger.js";
@@ -23,6 +24,10 @@ export interface UpstreamTradingSessionDeps {
   readonly now: () => number;
   /** Orders fetched for the snapshot and the backfill (Alpaca's maximum page is 500). */
   readonly backfillLimit?: number;
+  /** The outbound proxy's agent (HTTP CONNECT), when one is configured. */
+  readonly agent?: Agent | undefined;
+  /** Waits for a connection slot (the instance's pacer); returns a function that withdraws the wait. */
+  readonly pace?: (start: () => void) => () => void;
 }
 
 export interface UpstreamTradingSession {
@@ -44,6 +49,7 @@ export function createUpstreamTradingSession(deps: UpstreamTradingSessionDeps): 
   let attempt = 0;
   let everUp = false;
   let reconnectTimer: NodeJS.Timeout | undefined;
+  let cancelPaced: (() => void) | undefined;
   /** Live updates held while a backfill runs; undefined when none runs. */
   let held: TradeUpdateData[] | undefined;
 
@@ -100,7 +106,11 @@ export function createUpstreamTradingSession(deps: UpstreamTradingSessionDeps): 
 
   function connect(): void {
     state = "connecting";
-    const ws = new WebSocket(account.streamUrl, { perMessageDeflate: false, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(account.streamUrl, {
+      perMessageDeflate: false,
+      handshakeTimeout: 10_000,
+      ...(deps.agent ? { agent: deps.agent } : {}),
+    });
     socket = ws;
     ws.on("open", () => {
       const c = account.credentials();
@@ -168,18 +178,31 @@ export function createUpstreamTradingSession(deps: UpstreamTradingSessionDeps): 
       reconnectTimer = undefined;
       if (state === "closed") return;
       deps.onReconnectAttempt?.();
-      connect();
+      paced();
     }, delay);
     reconnectTimer.unref();
   }
 
-  connect();
+  /** Connects in this session's turn (at once without a pacer). */
+  function paced(): void {
+    if (!deps.pace) {
+      connect();
+      return;
+    }
+    cancelPaced = deps.pace(() => {
+      cancelPaced = undefined;
+      if (state !== "closed") connect();
+    });
+  }
+
+  paced();
   return {
     accountId: account.id,
     state: () => state,
     close() {
       state = "closed";
       if (reconnectTimer) clearTimeout(reconnectTimer);
+      cancelPaced?.();
       const ws = socket;
       socket = undefined;
       ws?.close(1001, "no listeners");

@@ -47,14 +47,37 @@ describe("stream auth with real JWTs", () => {
     for (const x of [a, b, c]) x.close();
   });
 
-  it("checks the account list on the trading stream and refuses unknown accounts before the upgrade", async () => {
+  it("checks the account list on the trading stream; an unknown account answers like a bad token", async () => {
     const mine = jwt({ scope: "read", accounts: ["acct-1"] });
     await expect(connectClient(`${gw.wsUrl}/v1/accounts/acct-2/stream`, { token: mine })).rejects.toThrow(
       /403/,
     );
+    // not in the token's list: the same 403 whether the account exists or not
     await expect(connectClient(`${gw.wsUrl}/v1/accounts/nope/stream`, { token: mine })).rejects.toThrow(
-      /404/,
+      /403/,
     );
+    // a bad token: the same 401 for a known and an unknown account (no enumeration before authentication)
+    for (const id of ["acct-1", "nope"]) {
+      await expect(
+        connectClient(`${gw.wsUrl}/v1/accounts/${id}/stream`, { token: `${mine}x` }),
+      ).rejects.toThrow(/401/);
+    }
+    // without credentials the upgrade succeeds for any account id; the auth message decides
+    const all = jwt({ scope: "read", accounts: "*" });
+    for (const [id, secret] of [
+      ["nope", all],
+      ["acct-1", `${all}x`],
+    ] as const) {
+      const u = await connectClient(`${gw.wsUrl}/v1/accounts/${id}/stream`);
+      u.send({ action: "authenticate", data: { key_id: "bot", secret_key: secret } });
+      await u.waitFor((m) => JSON.stringify(m).includes('"unauthorized"'));
+      expect(u.messages).toEqual([
+        { stream: "authorization", data: { status: "unauthorized", action: "authenticate" } },
+      ]);
+      expect((await u.closed).code).toBe(1008);
+    }
+    // once authenticated over every account, an unknown one is a 404 like on REST
+    await expect(connectClient(`${gw.wsUrl}/v1/accounts/nope/stream`, { token: all })).rejects.toThrow(/404/);
     const t = await connectClient(`${gw.wsUrl}/v1/accounts/acct-2/stream`);
     t.send({ action: "authenticate", data: { key_id: "bot", secret_key: mine } });
     await t.waitFor((m) => JSON.stringify(m).includes('"unauthorized"'));
