@@ -1,7 +1,8 @@
 /**
  * The stream endpoints with the gateway's real JWT verifier and authenticator:
- * the token on the upgrade or as the auth message's secret, scopes, the account
- * list, unknown accounts, and a connection closed when its token expires.
+ * the token on the upgrade (Bearer, or Alpaca's key-pair headers) or as the auth
+ * message's secret, scopes, the account list, unknown accounts answering like a
+ * bad token, and a connection closed when its token expires.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { hmacToken, testClaims } from "../../helpers/token-signer.js";
@@ -88,6 +89,21 @@ describe("stream auth with real JWTs", () => {
     ok.send({ action: "listen", data: { streams: ["trade_updates"] } });
     await ok.waitFor((m) => (m as { stream: string }).stream === "listening");
     ok.close();
+  });
+
+  it("takes Alpaca's key-pair headers on the upgrade: the JWT as the secret, any key id", async () => {
+    const data = jwt({ scope: "data", accounts: [] });
+    const pair = (secret: string) => ({ "apca-api-key-id": "paddock", "apca-api-secret-key": secret });
+    const c = await connectClient(`${gw.wsUrl}/v1/data/stream/v2/iex`, { headers: pair(data) });
+    await c.waitFor(hasFrame((f) => f.msg === "authenticated"));
+    await expect(
+      connectClient(`${gw.wsUrl}/v1/data/stream/v2/iex`, { headers: pair(`${data}x`) }),
+    ).rejects.toThrow(/401/);
+    const read = jwt({ scope: "read", accounts: ["acct-1"] });
+    const t = await connectClient(`${gw.wsUrl}/v1/accounts/acct-1/stream`, { headers: pair(read) });
+    t.send({ action: "listen", data: { streams: ["trade_updates"] } });
+    await t.waitFor((m) => (m as { stream: string }).stream === "listening");
+    for (const x of [c, t]) x.close();
   });
 
   it("closes a connection when its token expires", async () => {
