@@ -15,16 +15,14 @@ const redisUrl = await getRedisUrl();
 
 let sim: SimHandle;
 let gw: TestGateway;
-const samples: Array<{ elapsedMs: number; open: number }> = [];
-let t0 = 0;
+let elapsedMs = 0;
 
 const openTrading = (): number =>
   Object.values(sim.stats().streams).reduce((n, s) => n + (s.trading ?? 0), 0);
 
 beforeAll(async () => {
   sim = await startSim({ port: 0, seed: 5, rateLimitPerMinute: 200 });
-  t0 = Date.now();
-  const sampler = setInterval(() => samples.push({ elapsedMs: Date.now() - t0, open: openTrading() }), 100);
+  const t0 = Date.now();
   try {
     gw = await startGateway({
       sim,
@@ -39,9 +37,8 @@ beforeAll(async () => {
     const end = Date.now() + 90_000;
     while (openTrading() < ACCOUNTS && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
   } finally {
-    clearInterval(sampler);
+    elapsedMs = Date.now() - t0;
   }
-  samples.push({ elapsedMs: Date.now() - t0, open: openTrading() });
 }, 150_000);
 afterAll(async () => {
   await gw?.close();
@@ -55,10 +52,9 @@ describe(`${ACCOUNTS} accounts recording trade updates`, () => {
     expect(keys).toHaveLength(ACCOUNTS);
     expect(keys.filter((k) => stats.streams[k]?.trading !== 1)).toEqual([]);
     expect(stats.rateLimited.total).toBe(0);
-    // never more open than the pace allows since the gateway started (load only slows it down)
-    for (const s of samples) expect(s.open).toBeLessThanOrEqual(Math.ceil((RATE * s.elapsedMs) / 1000) + 1);
-    // all open well within the wait (5 s at 200/s on an idle machine; ~30 s on a loaded 2-core one)
-    expect(samples.at(-1)!.elapsedMs).toBeLessThan(90_000);
+    // all open within the wait (5 s at the pace; ~30 s on a loaded 2-core machine, slower than the pace,
+    // which trade-recorder.test.ts shows with fewer accounts)
+    expect(elapsedMs).toBeLessThan(90_000);
     const service = gw.gateway.metrics.registry;
     const connected = await service.getSingleMetric("paddock_stream_upstream_connected")?.get();
     expect(connected?.values.filter((v) => v.value === 1)).toHaveLength(ACCOUNTS);

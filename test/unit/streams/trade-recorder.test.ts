@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { createTradingDemand } from "../../../src/streams/trade-recorder.js";
-import { fakeFleet } from "./harness.js";
+import { startFakeAlpaca } from "./fake-alpaca.js";
+import { fakeFleet, startHarness } from "./harness.js";
+import { until } from "./ws-client.js";
 
 type Change = { added: string[]; removed: string[]; rekeyed: string[] };
 
@@ -62,5 +64,28 @@ describe("trading-stream demand", () => {
       ["acct-2", false],
     ]);
     expect(demand.recorded()).toBe(0);
+  });
+});
+
+describe("recording over real sockets", () => {
+  it("opens every account's trading stream with no client, paced to upstreamConnectsPerSecond", async () => {
+    const fake = await startFakeAlpaca();
+    const gw = await startHarness({
+      upstreamUrl: fake.url,
+      accounts: 12,
+      streams: { recordTradeUpdates: true, upstreamConnectsPerSecond: 10 },
+    });
+    try {
+      await until(() => fake.stats.tradingConnects >= 1, 5000);
+      const first = Date.now();
+      await until(() => [...Array(12).keys()].every((i) => fake.listening(`KEY-${i + 1}`) === 1), 10_000);
+      // 11 gaps of 100 ms at least (a loaded machine only makes it slower); unpaced they take a few ms
+      expect(Date.now() - first).toBeGreaterThanOrEqual(1000);
+      expect(fake.stats.tradingConnects).toBe(12);
+      expect(gw.service.stats()).toMatchObject({ clients: 0, recorded: 12 });
+    } finally {
+      await gw.close();
+      await fake.close();
+    }
   });
 });
