@@ -15,6 +15,7 @@ import type { StreamMetrics } from "./stream-metrics.js";
 import { type ChannelSets, emptyChannelSets } from "./subscription-index.js";
 import type { TradeUpdateData } from "./trade-backfill.js";
 import type { TradeSinks } from "./trade-sinks.js";
+import { createTradeStateStore } from "./trade-state-store.js";
 import type { UpstreamDataSession } from "./upstream-data-session.js";
 import type { UpstreamFactory } from "./upstream-factory.js";
 import type { UpstreamTradingSession } from "./upstream-trading-session.js";
@@ -38,10 +39,6 @@ export interface RedisCoordinatorDeps {
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
-const PUBLISH_TRADE = `local s = redis.call('INCR', KEYS[1])
-redis.call('PUBLISH', KEYS[2], '{"a":' .. ARGV[1] .. ',"q":' .. s .. ',"d":' .. ARGV[2] .. '}')
-return s`;
-
 /** Rejects when `p` takes longer than `ms` (a Redis outage must not stall the lease loop). */
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -79,6 +76,7 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
   const up = new Set<string>();
   let closed = false;
 
+  const tradeStates = createTradeStateStore({ redis, prefix: P, logger: log });
   const leaseKey = (r: string) => `${P}lease:${r}`;
   const demandKey = (r: string) => `${P}demand:${r}`;
   const chan = (r: string) => `${P}msg:${r}`;
@@ -176,17 +174,12 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
     }
     const accountId = r.slice(8);
     const session = deps.upstream.trading(accountId, {
+      resume: () => tradeStates.resume(accountId),
+      snapshot: (orders) => tradeStates.keepSnapshot(accountId, orders),
       update: (d) => {
-        redis
-          .eval(
-            PUBLISH_TRADE,
-            2,
-            `${P}seq:${accountId}`,
-            chan(r),
-            JSON.stringify(accountId),
-            JSON.stringify(d),
-          )
-          .then((seq) => deps.sinks.publish({ accountId, seq: Number(seq), data: d }))
+        tradeStates
+          .publish(accountId, chan(r), d)
+          .then((seq) => deps.sinks.publish({ accountId, seq, data: d }))
           .catch((err: unknown) =>
             log.error({ err: (err as Error).message }, "publishing a trade update failed"),
           );

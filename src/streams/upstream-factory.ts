@@ -11,7 +11,7 @@ import type { ConnectPacer } from "./connect-pacer.js";
 import type { DataFrame } from "./data-protocol.js";
 import type { StreamAgentFor } from "./proxy-agent.js";
 import type { StreamMetrics } from "./stream-metrics.js";
-import type { TradeUpdateData } from "./trade-backfill.js";
+import type { TradeUpdateData, WireOrder } from "./trade-backfill.js";
 import { createUpstreamDataSession, type UpstreamDataSession } from "./upstream-data-session.js";
 import { createUpstreamTradingSession, type UpstreamTradingSession } from "./upstream-trading-session.js";
 
@@ -42,7 +42,12 @@ export interface UpstreamFactory {
   ): UpstreamDataSession;
   trading(
     accountId: string,
-    on: { update: (data: TradeUpdateData) => void; status: (s: "up" | "down", reason: string) => void },
+    on: {
+      update: (data: TradeUpdateData) => void;
+      status: (s: "up" | "down", reason: string) => void;
+      resume?: () => Promise<readonly WireOrder[]>;
+      snapshot?: (orders: readonly WireOrder[]) => void;
+    },
   ): UpstreamTradingSession | undefined;
 }
 
@@ -102,6 +107,8 @@ export function createUpstreamFactory(deps: UpstreamFactoryDeps): UpstreamFactor
         },
         onReconnectAttempt: () => deps.metrics.upstreamReconnects.inc({ kind: "trading" }),
         onBackfilled: (n) => deps.metrics.backfilledUpdates.inc(n),
+        ...(on.resume ? { resume: on.resume } : {}),
+        ...(on.snapshot ? { onSnapshot: on.snapshot } : {}),
         logger: deps.logger,
         backoff: deps.backoff,
         random: deps.random,

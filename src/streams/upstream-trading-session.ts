@@ -28,6 +28,14 @@ export interface UpstreamTradingSessionDeps {
   readonly agent?: Agent | undefined;
   /** Waits for a connection slot (the instance's pacer); returns a function that withdraws the wait. */
   readonly pace?: (start: () => void) => () => void;
+  /**
+   * The order states a previous owner of this account's stream left (Redis). When there are
+   * any, the first connection backfills from them, as after a reconnect, so the updates of a
+   * takeover or restart gap are delivered once instead of being absorbed by a fresh snapshot.
+   */
+  readonly resume?: () => Promise<readonly WireOrder[]>;
+  /** The orders of a fresh snapshot, for a later owner to resume from. */
+  readonly onSnapshot?: (orders: readonly WireOrder[]) => void;
 }
 
 export interface UpstreamTradingSession {
@@ -68,7 +76,9 @@ export function createUpstreamTradingSession(deps: UpstreamTradingSessionDeps): 
 
   async function snapshot(): Promise<void> {
     try {
-      tracker.seed(await fetchOrders());
+      const orders = await fetchOrders();
+      tracker.seed(orders);
+      deps.onSnapshot?.(orders);
     } catch (err) {
       log.warn(
         { err: (err as Error).message },
@@ -195,7 +205,26 @@ export function createUpstreamTradingSession(deps: UpstreamTradingSessionDeps): 
     });
   }
 
-  paced();
+  if (deps.resume) {
+    deps
+      .resume()
+      .then(
+        (orders) => {
+          if (orders.length === 0) return;
+          tracker.seed(orders);
+          everUp = true; // the first connection backfills from what the previous owner knew
+          log.info({ orders: orders.length }, "resuming the trade updates of a previous stream owner");
+        },
+        (err: unknown) =>
+          log.warn(
+            { err: (err as Error).message },
+            "no order states to resume from; taking a fresh snapshot",
+          ),
+      )
+      .finally(() => {
+        if (state !== "closed") paced();
+      });
+  } else paced();
   return {
     accountId: account.id,
     state: () => state,

@@ -24,7 +24,7 @@ interface TradeRecord {
   action: string;
   account?: string;
   orderId?: string;
-  request?: { event?: string; seq?: number };
+  request?: { event?: string; seq?: number; filled_qty?: string };
 }
 
 let sim: SimHandle;
@@ -80,6 +80,31 @@ async function simOrder(keys: { keyId: string; secretKey: string }, body: object
   expect(res.status).toBe(200);
   return ((await res.json()) as { id: string }).id;
 }
+
+type Placed = { account: string; id: string };
+
+/** One market buy per account, placed in the simulator; the orders fill at once while the clock is open. */
+async function marketBuyEach(
+  accounts: readonly { id: string; credentials(): { keyId: string; secretKey: string } }[],
+  symbol: string,
+): Promise<Placed[]> {
+  const out: Placed[] = [];
+  for (const a of accounts) {
+    const body = { symbol, qty: "1", side: "buy", type: "market", time_in_force: "day" };
+    out.push({ account: a.id, id: await simOrder(a.credentials(), body) });
+  }
+  return out;
+}
+
+/** The records last read by `recordedAll`. */
+let records: TradeRecord[] = [];
+const count = (o: Placed, event: string): number =>
+  records.filter((r) => r.account === o.account && r.orderId === o.id && r.request?.event === event).length;
+/** A condition: every order of `list` has its `event` in the trails (re-reads them). */
+const recordedAll = (list: readonly Placed[], event: string) => async (): Promise<boolean> => {
+  records = await tradeRecords();
+  return list.every((o) => count(o, event) >= 1);
+};
 
 describe.skipIf(!redisUrl)("trade updates recorded with no client connected (two instances, Redis)", () => {
   beforeAll(async () => {
@@ -140,28 +165,19 @@ describe.skipIf(!redisUrl)("trade updates recorded with no client connected (two
     };
     expect(await eventually(isListening, 15_000)).toBe(true);
 
-    const fills: Array<{ account: string; id: string }> = [];
-    const cancels: Array<{ account: string; id: string }> = [];
+    const fills = await marketBuyEach(accounts, "AAPL");
+    const cancels: Placed[] = [];
     for (const a of accounts) {
       const keys = a.credentials();
-      fills.push({
-        account: a.id,
-        id: await simOrder(keys, {
-          symbol: "AAPL",
-          qty: "1",
-          side: "buy",
-          type: "market",
-          time_in_force: "day",
-        }),
-      });
-      const resting = await simOrder(keys, {
+      const body = {
         symbol: "AAPL",
         qty: "1",
         side: "buy",
         type: "limit",
         limit_price: "1.00",
         time_in_force: "day",
-      });
+      };
+      const resting = await simOrder(keys, body);
       const del = await fetch(`${sim.url}/v2/orders/${resting}`, {
         method: "DELETE",
         headers: { "apca-api-key-id": keys.keyId, "apca-api-secret-key": keys.secretKey },
@@ -169,36 +185,39 @@ describe.skipIf(!redisUrl)("trade updates recorded with no client connected (two
       expect(del.status).toBe(204);
       cancels.push({ account: a.id, id: resting });
     }
-
-    const count = (rs: TradeRecord[], o: { account: string; id: string }, event: string) =>
-      rs.filter((r) => r.account === o.account && r.orderId === o.id && r.request?.event === event).length;
-    let records: TradeRecord[] = [];
-    const seen = (list: Array<{ account: string; id: string }>, event: string) => async () => {
-      records = await tradeRecords();
-      return list.every((o) => count(records, o, event) >= 1);
-    };
-    expect(await eventually(seen(fills, "fill"), 15_000)).toBe(true);
-    expect(await eventually(seen(cancels, "canceled"), 15_000)).toBe(true);
+    expect(await eventually(recordedAll(fills, "fill"), 15_000)).toBe(true);
+    expect(await eventually(recordedAll(cancels, "canceled"), 15_000)).toBe(true);
     // a last event per account, recorded after every earlier one: a duplicate would be in by now
-    const markers: Array<{ account: string; id: string }> = [];
-    for (const a of accounts) {
-      const keys = a.credentials();
-      const id = await simOrder(keys, {
-        symbol: "MSFT",
-        qty: "1",
-        side: "buy",
-        type: "market",
-        time_in_force: "day",
-      });
-      markers.push({ account: a.id, id });
-    }
-    expect(await eventually(seen(markers, "fill"), 15_000)).toBe(true);
-    for (const f of [...fills, ...markers]) expect(count(records, f, "fill"), `fill of ${f.id}`).toBe(1);
-    for (const c of cancels) expect(count(records, c, "canceled"), `cancel of ${c.id}`).toBe(1);
+    const markers = await marketBuyEach(accounts, "MSFT");
+    expect(await eventually(recordedAll(markers, "fill"), 15_000)).toBe(true);
+    for (const f of [...fills, ...markers]) expect(count(f, "fill"), `fill of ${f.id}`).toBe(1);
+    for (const c of cancels) expect(count(c, "canceled"), `cancel of ${c.id}`).toBe(1);
     // one sequence per account, no number used twice
     for (const a of accounts) {
       const seqs = records.filter((r) => r.account === a.id).map((r) => r.request?.seq);
       expect(new Set(seqs).size).toBe(seqs.length);
     }
+  }, 60_000);
+
+  it("records a fill made while the streams change owner exactly once (the new owner resumes)", async () => {
+    const [a, b] = gateways as [Gateway, Gateway];
+    const accounts = b.fleet.list();
+    const before = await tradeRecords();
+    expect(before.length).toBeGreaterThan(0);
+    // the first instance goes away (its leases are released); orders fill before the other takes over
+    await a.close();
+    const fills = await marketBuyEach(accounts, "AAPL");
+    expect(await eventually(recordedAll(fills, "fill"), 20_000)).toBe(true);
+    // the second instance now holds every stream; a later fill per account closes the window for duplicates
+    const markers = await marketBuyEach(accounts, "MSFT");
+    expect(await eventually(recordedAll(markers, "fill"), 20_000)).toBe(true);
+    for (const f of [...fills, ...markers]) expect(count(f, "fill"), `fill of ${f.id}`).toBe(1);
+    // nothing recorded before the takeover was recorded again by the new owner: every order state once
+    const states = records.map((r) => `${r.orderId} ${r.request?.event} ${r.request?.filled_qty}`);
+    expect(states.filter((k, n) => states.indexOf(k) !== n)).toEqual([]);
+    expect(records.length).toBeGreaterThan(before.length);
+    const keys = b.fleet.list().map((x) => x.credentials().keyId);
+    const stats = await simStats();
+    for (const k of keys) expect(stats.streams[k]?.trading).toBe(1);
   }, 60_000);
 });
