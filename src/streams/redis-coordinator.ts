@@ -323,7 +323,11 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
         }
       }
     },
-    status: () => ({ owned: [...owned.keys()], up: [...up] }),
+    status: () => ({
+      owned: [...owned.keys()],
+      up: [...up],
+      down: [...owned].filter(([, o]) => o.session.state() === "down").map(([r]) => r),
+    }),
     async close() {
       closed = true;
       clearInterval(timer);

@@ -86,6 +86,8 @@ export interface StreamStats {
   readonly feeds: Readonly<Record<string, number>>;
   readonly owned: readonly string[];
   readonly up: readonly string[];
+  /** Owned upstreams down after a failure (not those still opening, e.g. waiting for the pacer). */
+  readonly down: readonly string[];
 }
 
 export interface StreamService {
@@ -249,6 +251,7 @@ export async function createStreamService(deps: StreamServiceDeps): Promise<Stre
         feeds: Object.fromEntries([...hubs].map(([f, h]) => [f, h.clientCount()])),
         owned: c.owned,
         up: c.up,
+        down: c.down,
       };
     },
     async close() {

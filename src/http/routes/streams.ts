@@ -56,10 +56,11 @@ export function streamRoutes(deps: StreamRouteDeps): FastifyPluginAsync {
       "streams",
       () => {
         const s = service.stats();
-        const down = s.owned.filter((r) => !s.up.includes(r));
-        return down.length === 0
-          ? { status: "up", detail: `${s.clients} clients, ${s.owned.length} upstream` }
-          : { status: "degraded", detail: `upstream down: ${down.join(", ")}` };
+        const shown =
+          s.down.slice(0, 10).join(", ") + (s.down.length > 10 ? ` and ${s.down.length - 10} more` : "");
+        return s.down.length === 0
+          ? { status: "up", detail: `${s.clients} clients, ${s.up.length}/${s.owned.length} upstream up` }
+          : { status: "degraded", detail: `upstream down: ${shown}` };
       },
       { required: false },
     );

@@ -117,6 +117,7 @@ describe("market-data stream", () => {
     await until(() => fake.dataConns("iex")[0]?.subs.quotes?.has("AAPL") === true);
     fake.dropAll();
     await c.waitFor(hasFrame((f) => f.T === "upstream" && f.status === "down"));
+    expect(gw.service.stats().down).toEqual(["data:iex"]); // reconnecting after a backoff
     await c.waitFor(
       hasFrame((f) => f.T === "upstream" && f.status === "up"),
       5000,

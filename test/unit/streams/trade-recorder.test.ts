@@ -76,6 +76,11 @@ describe("recording over real sockets", () => {
       streams: { recordTradeUpdates: true, upstreamConnectsPerSecond: 10 },
     });
     try {
+      // streams still waiting for their turn are not "down" (the health check stays up while they open)
+      const opening = gw.service.stats();
+      expect(opening.owned).toHaveLength(20);
+      expect(opening.up.length).toBeLessThan(20);
+      expect(opening.down).toEqual([]);
       await until(() => fake.stats.tradingConnects >= 1, 5000);
       const first = Date.now();
       await until(() => [...Array(20).keys()].every((i) => fake.listening(`KEY-${i + 1}`) === 1), 10_000);
