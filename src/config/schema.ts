@@ -463,6 +463,30 @@ export const StreamsSchema = Type.Object(
         description: "Publish trade updates to `paddock/<account>/trade_updates`.",
       }),
     ),
+    recordTradeUpdates: Type.Boolean({
+      default: true,
+      description:
+        "Keep every account's upstream trading stream open (leased: one per account across instances) so " +
+        "every fill, cancel and expiry reaches the audit trail with no client connected. `false`: this " +
+        "instance opens trading streams only for its clients.",
+    }),
+    upstreamConnectsPerSecond: Type.Integer({
+      minimum: 1,
+      default: 50,
+      description:
+        "Most upstream trading-stream connection attempts per second (opening 1,000 accounts is paced).",
+    }),
+    maxPendingClients: Type.Integer({
+      minimum: 1,
+      default: 500,
+      description:
+        "Most connections waiting to authenticate (not counted in `maxClients`); when full, the oldest is closed.",
+    }),
+    authTimeoutMs: Type.Integer({
+      minimum: 100,
+      default: 5000,
+      description: "A connection that has not authenticated within this time is closed.",
+    }),
   },
   { ...strict, default: {}, description: "WebSocket fan-out." },
 );

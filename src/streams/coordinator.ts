@@ -19,6 +19,8 @@ export interface CoordinatorStatus {
   /** Upstream connections this instance owns, e.g. `data:iex`, `trading:acct-001`. */
   readonly owned: readonly string[];
   readonly up: readonly string[];
+  /** Owned and down after a failure (a first connection still waiting or connecting is not down). */
+  readonly down: readonly string[];
 }
 
 export interface StreamCoordinator {

@@ -29,8 +29,10 @@ export interface DataClientOptions {
   readonly hub: DataFeedHub;
   /** Principal from the upgrade's Authorization header, when it carried one. */
   readonly principal: Principal | undefined;
-  /** Verifies a JWT sent as the auth message's secret (scope `data`). */
-  readonly verify: (token: string) => Promise<Principal>;
+  /** Verifies the auth message's key pair (the JWT as the secret, or an OAuth2 client's pair; scope `data`). */
+  readonly verify: (keyId: string, secret: string) => Promise<Principal>;
+  /** Takes a client slot for the newly authenticated connection; false when none is free. */
+  readonly onAuthenticated: () => boolean;
   readonly maxSymbols: number;
   readonly authTimeoutMs: number;
   readonly now: () => number;
@@ -113,14 +115,22 @@ export function handleDataClient(opts: DataClientOptions): DataSubscriber {
           send([successFrame("authenticated")]);
           return;
         }
+        let verified: Principal;
         try {
-          principal = await opts.verify(action.secret);
+          verified = await opts.verify(action.key, action.secret);
         } catch {
           authFailures++;
           fail(DATA_ERRORS.authFailed);
           if (authFailures >= 3) socket.close(1008, "auth failed");
           return;
         }
+        if (!socket.open) return; // closed (timed out, or evicted from the waiting pool) meanwhile
+        if (!opts.onAuthenticated()) {
+          fail(DATA_ERRORS.connectionLimit);
+          socket.close(1008, "connection limit exceeded");
+          return;
+        }
+        principal = verified;
         if (authTimer) clearTimeout(authTimer);
         armExpiry(principal);
         send([successFrame("authenticated")]);

@@ -86,6 +86,10 @@ export function createLocalCoordinator(deps: LocalCoordinatorDeps): StreamCoordi
     status: () => ({
       owned: [...[...data.keys()].map((f) => `data:${f}`), ...[...trading.keys()].map((a) => `trading:${a}`)],
       up: [...up],
+      down: [
+        ...[...data].filter(([, s]) => s.state() === "down").map(([f]) => `data:${f}`),
+        ...[...trading].filter(([, e]) => e.session.state() === "down").map(([a]) => `trading:${a}`),
+      ],
     }),
     async close() {
       for (const s of data.values()) s.close();

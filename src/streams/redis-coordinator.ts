@@ -15,6 +15,7 @@ import type { StreamMetrics } from "./stream-metrics.js";
 import { type ChannelSets, emptyChannelSets } from "./subscription-index.js";
 import type { TradeUpdateData } from "./trade-backfill.js";
 import type { TradeSinks } from "./trade-sinks.js";
+import { createTradeStateStore } from "./trade-state-store.js";
 import type { UpstreamDataSession } from "./upstream-data-session.js";
 import type { UpstreamFactory } from "./upstream-factory.js";
 import type { UpstreamTradingSession } from "./upstream-trading-session.js";
@@ -38,10 +39,6 @@ export interface RedisCoordinatorDeps {
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
-const PUBLISH_TRADE = `local s = redis.call('INCR', KEYS[1])
-redis.call('PUBLISH', KEYS[2], '{"a":' .. ARGV[1] .. ',"q":' .. s .. ',"d":' .. ARGV[2] .. '}')
-return s`;
-
 /** Rejects when `p` takes longer than `ms` (a Redis outage must not stall the lease loop). */
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -79,6 +76,7 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
   const up = new Set<string>();
   let closed = false;
 
+  const tradeStates = createTradeStateStore({ redis, prefix: P, logger: log });
   const leaseKey = (r: string) => `${P}lease:${r}`;
   const demandKey = (r: string) => `${P}demand:${r}`;
   const chan = (r: string) => `${P}msg:${r}`;
@@ -128,8 +126,8 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
     return out;
   }
 
-  async function refreshDemand(r: string, o: Owned): Promise<void> {
-    const [entries, live] = await Promise.all([redis.hgetall(demandKey(r)), aliveInstances()]);
+  /** Applies the live instances' demand for `r` (from `entries`, the demand hash) to what this instance owns. */
+  function applyDemand(r: string, o: Owned, entries: Record<string, string>, live: Set<string>): void {
     const active = Object.entries(entries).filter(([id]) => live.has(id));
     if (o.kind === "data") {
       const merged: ChannelSets = emptyChannelSets();
@@ -142,6 +140,11 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
     }
     if (active.length === 0) o.emptySince ??= now();
     else o.emptySince = undefined;
+  }
+
+  async function refreshDemand(r: string, o: Owned): Promise<void> {
+    const [entries, live] = await Promise.all([redis.hgetall(demandKey(r)), aliveInstances()]);
+    applyDemand(r, o, entries, live);
   }
 
   const publishStatus = (r: string, s: "up" | "down", reason: string): void => {
@@ -171,17 +174,12 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
     }
     const accountId = r.slice(8);
     const session = deps.upstream.trading(accountId, {
+      resume: () => tradeStates.resume(accountId),
+      snapshot: (orders) => tradeStates.keepSnapshot(accountId, orders),
       update: (d) => {
-        redis
-          .eval(
-            PUBLISH_TRADE,
-            2,
-            `${P}seq:${accountId}`,
-            chan(r),
-            JSON.stringify(accountId),
-            JSON.stringify(d),
-          )
-          .then((seq) => deps.sinks.publish({ accountId, seq: Number(seq), data: d }))
+        tradeStates
+          .publish(accountId, chan(r), d)
+          .then((seq) => deps.sinks.publish({ accountId, seq, data: d }))
           .catch((err: unknown) =>
             log.error({ err: (err as Error).message }, "publishing a trade update failed"),
           );
@@ -214,33 +212,58 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
    * Renews what this instance owns (yielding anything it could not renew for 80% of
    * the TTL, so that a partitioned owner stops before another can take over), drops
    * what nobody wants any more, and bids for what is wanted here but owned by nobody.
+   * Each step is one pipelined round trip, however many resources (1,000 accounts'
+   * trading streams) the instance holds.
    */
   async function tick(): Promise<void> {
-    await redis.hset(alive, me, String(now() + deps.leaseTtlMs)).catch(() => undefined);
-    for (const [r, o] of owned) {
-      let renewed = false;
-      try {
-        const reply = await withTimeout(
-          redis.eval(RENEW, 1, leaseKey(r), me, String(deps.leaseTtlMs)),
-          deps.leaseRenewMs,
-        );
-        renewed = Number(reply) === 1;
-      } catch (err) {
-        log.warn({ err: (err as Error).message, resource: r }, "stream lease renewal failed");
-        if (now() - o.renewedAt < deps.leaseTtlMs * 0.8) continue;
-      }
-      if (!renewed) {
+    const held = [...owned];
+    const renewal = redis
+      .pipeline()
+      .hset(alive, me, String(now() + deps.leaseTtlMs))
+      .hgetall(alive);
+    for (const [r] of held) {
+      renewal.eval(RENEW, 1, leaseKey(r), me, String(deps.leaseTtlMs)).hgetall(demandKey(r));
+    }
+    let replies: [Error | null, unknown][];
+    try {
+      replies = (await withTimeout(renewal.exec(), deps.leaseRenewMs)) ?? [];
+    } catch (err) {
+      log.warn({ err: (err as Error).message, owned: held.length }, "stream lease renewal failed");
+      for (const [r, o] of held)
+        if (now() - o.renewedAt >= deps.leaseTtlMs * 0.8) stopOwning(r, "lease lost");
+      return;
+    }
+    const t = now();
+    const live = new Set<string>([me]);
+    for (const [id, until] of Object.entries((replies[1]?.[1] ?? {}) as Record<string, string>)) {
+      if (Number(until) > t) live.add(id);
+    }
+    const release: string[] = [];
+    held.forEach(([r, o], i) => {
+      const [renewErr, renewed] = replies[2 + 2 * i] ?? [null, 0];
+      if (owned.get(r) !== o) return; // given up meanwhile
+      if (renewErr || Number(renewed) !== 1) {
+        if (renewErr && now() - o.renewedAt < deps.leaseTtlMs * 0.8) return;
         stopOwning(r, "lease lost");
-        continue;
+        return;
       }
-      o.renewedAt = now();
-      await refreshDemand(r, o);
+      o.renewedAt = t;
+      applyDemand(r, o, (replies[3 + 2 * i]?.[1] ?? {}) as Record<string, string>, live);
       if (o.emptySince !== undefined && now() - o.emptySince >= deps.graceMs) {
         stopOwning(r, "no demand left");
-        await redis.eval(RELEASE, 1, leaseKey(r), me);
+        release.push(r);
       }
-    }
-    for (const r of localDemand.keys()) await tryAcquire(r);
+    });
+    const bids = [...localDemand.keys()].filter((r) => !owned.has(r));
+    if (release.length === 0 && bids.length === 0) return;
+    const next = redis.pipeline();
+    for (const r of release) next.eval(RELEASE, 1, leaseKey(r), me);
+    for (const r of bids) next.set(leaseKey(r), me, "PX", deps.leaseTtlMs, "NX");
+    const results = (await next.exec()) ?? [];
+    bids.forEach((r, i) => {
+      const [err, ok] = results[release.length + i] ?? [null, null];
+      if (!err && ok === "OK" && !closed && !owned.has(r)) becomeOwner(r);
+    });
   }
 
   let ticking = false;
@@ -300,7 +323,11 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
         }
       }
     },
-    status: () => ({ owned: [...owned.keys()], up: [...up] }),
+    status: () => ({
+      owned: [...owned.keys()],
+      up: [...up],
+      down: [...owned].filter(([, o]) => o.session.state() === "down").map(([r]) => r),
+    }),
     async close() {
       closed = true;
       clearInterval(timer);

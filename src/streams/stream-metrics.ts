@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export interface StreamMetrics {
   readonly clients: Gauge<"endpoint">;
+  readonly pendingClients: Gauge;
+  readonly pendingEvicted: Counter;
   readonly messagesIn: Counter<"source">;
   readonly messagesOut: Counter<"endpoint">;
   readonly slowClientsDropped: Counter<"endpoint">;
@@ -19,6 +21,16 @@ export function createStreamMetrics(registry: Registry): StreamMetrics {
       name: "paddock_stream_clients",
       help: "WebSocket stream clients connected to this instance",
       labelNames: ["endpoint"],
+      registers,
+    }),
+    pendingClients: new Gauge({
+      name: "paddock_stream_unauthenticated_clients",
+      help: "WebSocket connections waiting to authenticate (outside the client slots)",
+      registers,
+    }),
+    pendingEvicted: new Counter({
+      name: "paddock_stream_unauthenticated_evicted_total",
+      help: "Unauthenticated connections closed to make room for a newer one (the waiting pool was full)",
       registers,
     }),
     messagesIn: new Counter({

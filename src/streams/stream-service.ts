@@ -14,16 +14,20 @@ import type { Principal } from "../auth/types.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../observability/logger.js";
 import { type BackoffOptions, DEFAULT_RECONNECT_BACKOFF } from "../resilience/backoff.js";
-import { type ClientSocket, createClientSocket, type Endpoint } from "./client-socket.js";
+import { createClientAdmission } from "./client-admission.js";
+import type { Endpoint } from "./client-socket.js";
 import { encodeMessage, type WireCodec } from "./codec.js";
+import { createConnectPacer } from "./connect-pacer.js";
 import type { StreamCoordinator } from "./coordinator.js";
 import { handleDataClient } from "./data-client.js";
 import { createDataFeedHub, type DataFeedHub } from "./data-feed-hub.js";
-import { DATA_ERRORS, errorFrame } from "./data-protocol.js";
+import { DATA_ERRORS, type DataError, errorFrame } from "./data-protocol.js";
 import { createLocalCoordinator } from "./local-coordinator.js";
 import { createMarketClock } from "./market-clock.js";
+import { createStreamAgentFor } from "./proxy-agent.js";
 import { createRedisCoordinator } from "./redis-coordinator.js";
 import { createStreamMetrics, type StreamMetrics } from "./stream-metrics.js";
+import { createTradingDemand } from "./trade-recorder.js";
 import { type AuditAppender, createTradeSinks } from "./trade-sinks.js";
 import { handleTradingClient, tradingError } from "./trading-client.js";
 import { createTradingHub, type TradingHub } from "./trading-hub.js";
@@ -35,6 +39,10 @@ export interface StreamServiceDeps {
   readonly streams: StreamsConfig;
   /** Market-data stream base (`/v2/{feed}` appended). */
   readonly dataStreamUrl: string;
+  /** `upstream.proxy`: every upstream stream connects through it (else the proxy environment applies). */
+  readonly proxy?: string | undefined;
+  /** The environment read for HTTPS_PROXY / HTTP_PROXY / NO_PROXY (tests). */
+  readonly env?: NodeJS.ProcessEnv;
   readonly fleet: Fleet;
   readonly logger: Logger;
   readonly registry: Registry;
@@ -57,21 +65,29 @@ export interface DataConnection {
   readonly feed: string;
   readonly codec: WireCodec;
   readonly principal: Principal | undefined;
-  readonly verify: (token: string) => Promise<Principal>;
+  /** Verifies the auth message's key pair (the JWT as the secret, or an OAuth2 client's id and secret). */
+  readonly verify: (keyId: string, secret: string) => Promise<Principal>;
 }
 
 export interface TradingConnection {
   /** Undefined for the native all-accounts endpoint. */
   readonly accountId: string | undefined;
   readonly principal: Principal | undefined;
-  readonly verify: (token: string) => Promise<Principal>;
+  readonly verify: (keyId: string, secret: string) => Promise<Principal>;
 }
 
 export interface StreamStats {
+  /** Authenticated clients (they hold the `maxClients` slots). */
   readonly clients: number;
+  /** Connections still waiting to authenticate (their own bounded pool). */
+  readonly pending: number;
+  /** Accounts whose trade updates this instance wants recorded (`streams.recordTradeUpdates`). */
+  readonly recorded: number;
   readonly feeds: Readonly<Record<string, number>>;
   readonly owned: readonly string[];
   readonly up: readonly string[];
+  /** Owned upstreams down after a failure (not those still opening, e.g. waiting for the pacer). */
+  readonly down: readonly string[];
 }
 
 export interface StreamService {
@@ -90,9 +106,8 @@ export async function createStreamService(deps: StreamServiceDeps): Promise<Stre
   const log = deps.logger.child({ component: "streams" });
   const instanceId = deps.instanceId ?? randomUUID();
   const hubs = new Map<string, DataFeedHub>();
-  let clients = 0;
-  const sockets = new Set<ClientSocket>();
   const marketOpen = deps.marketOpen ?? createMarketClock({ fleet: deps.fleet, now }).isOpen;
+  const pacer = createConnectPacer(deps.streams.upstreamConnectsPerSecond, now);
   const upstream = createUpstreamFactory({
     fleet: deps.fleet,
     dataStreamUrl: deps.dataStreamUrl,
@@ -104,8 +119,12 @@ export async function createStreamService(deps: StreamServiceDeps): Promise<Stre
     graceMs: deps.streams.unsubscribeGraceMs,
     silenceTimeoutMs: deps.streams.silenceTimeoutMs,
     marketOpen,
+    agentFor: createStreamAgentFor({ proxy: deps.proxy, ...(deps.env ? { env: deps.env } : {}) }),
+    pacer,
   });
   const sinks = createTradeSinks({ audit: deps.audit, mqttUrl: deps.streams.mqttUrl, logger: deps.logger });
+  const admission = createClientAdmission(() => deps.streams, metrics, deps.logger);
+  const authTimeoutMs = deps.authTimeoutMs ?? deps.streams.authTimeoutMs;
 
   const events = {
     onDataFrames: (feed: string, frames: Parameters<DataFeedHub["dispatch"]>[0], at: number) =>
@@ -132,13 +151,6 @@ export async function createStreamService(deps: StreamServiceDeps): Promise<Stre
       })
     : createLocalCoordinator({ upstream, events, sinks, graceMs: deps.streams.unsubscribeGraceMs, perfNow });
 
-  const tradingHub = createTradingHub({
-    onDemandChanged: (accountId, wanted) => coordinator.setTradingDemand(accountId, wanted),
-    messagesOut: metrics.messagesOut,
-    fanoutLatency: metrics.fanoutLatency,
-    perfNow,
-  });
-
   const stopFleetWatch = deps.fleet.onChange(({ removed, rekeyed }) => {
     const dataIds = new Set(deps.fleet.dataAccounts().map((a) => a.id));
     for (const id of [...removed, ...rekeyed]) {
@@ -146,6 +158,21 @@ export async function createStreamService(deps: StreamServiceDeps): Promise<Stre
       coordinator.refreshAccount(id, dataIds.has(id) || removed.includes(id));
     }
     for (const id of removed) tradingHub.status(id, "down", "account removed from the fleet");
+  });
+  // after the fleet watch, so a removed account's sessions are closed before its demand is withdrawn
+  const tradingDemand = createTradingDemand({
+    fleet: deps.fleet,
+    record: deps.streams.recordTradeUpdates,
+    setWanted: (accountId, wanted) => coordinator.setTradingDemand(accountId, wanted),
+  });
+  if (deps.streams.recordTradeUpdates) {
+    log.info({ accounts: tradingDemand.recorded() }, "recording every account's trade updates");
+  }
+  const tradingHub = createTradingHub({
+    onDemandChanged: (accountId, wanted) => tradingDemand.clients(accountId, wanted),
+    messagesOut: metrics.messagesOut,
+    fanoutLatency: metrics.fanoutLatency,
+    perfNow,
   });
 
   const hubFor = (feed: string): DataFeedHub => {
@@ -163,95 +190,75 @@ export async function createStreamService(deps: StreamServiceDeps): Promise<Stre
     return hub;
   };
 
-  /** Reserves a client slot, or refuses the connection the protocol's way. */
-  const admit = (
-    ws: WebSocket,
-    endpoint: Endpoint,
-    refuse: () => string | Buffer,
-  ): ClientSocket | undefined => {
-    if (clients >= deps.streams.maxClients) {
-      ws.send(refuse());
-      ws.close(1008, "connection limit exceeded");
-      log.warn({ endpoint, max: deps.streams.maxClients }, "stream client refused: connection limit");
-      return undefined;
-    }
-    clients++;
-    metrics.clients.inc({ endpoint });
-    const socket = createClientSocket(ws, {
-      endpoint,
-      maxBufferedBytes: deps.streams.sendBufferBytes,
-      slowFrame: () =>
-        endpoint === "data"
-          ? encodeMessage([errorFrame(DATA_ERRORS.slowClient)], "json")
-          : tradingError("slow client"),
-      onSlow: (c) => {
-        metrics.slowClientsDropped.inc({ endpoint });
-        log.warn({ endpoint, client: c.id }, "slow stream client dropped");
-      },
-    });
-    sockets.add(socket);
-    return socket;
-  };
-  const release = (socket: ClientSocket): void => {
-    if (!sockets.delete(socket)) return;
-    clients--;
-    metrics.clients.dec({ endpoint: socket.endpoint });
-  };
-
   return {
     metrics,
     instanceId,
     acceptData(ws, conn) {
-      const socket = admit(ws, "data", () =>
-        encodeMessage([errorFrame(DATA_ERRORS.connectionLimit)], conn.codec),
-      );
-      if (!socket) return;
+      const frame = (e: DataError) => () => encodeMessage([errorFrame(e)], conn.codec);
+      const admitted = admission.admit(ws, "data", conn.principal !== undefined, {
+        connectionLimit: frame(DATA_ERRORS.connectionLimit),
+        evicted: frame(DATA_ERRORS.authTimeout),
+        slow: frame(DATA_ERRORS.slowClient),
+      });
+      if (!admitted) return;
       handleDataClient({
         ws,
-        socket,
+        socket: admitted.socket,
         codec: conn.codec,
         hub: hubFor(conn.feed),
         principal: conn.principal,
         verify: conn.verify,
+        onAuthenticated: admitted.promote,
         maxSymbols: deps.streams.maxSymbolsPerClient,
-        authTimeoutMs: deps.authTimeoutMs ?? 10_000,
+        authTimeoutMs,
         now,
-        onClose: () => release(socket),
+        onClose: admitted.release,
       });
     },
     acceptTrading(ws, conn) {
       const endpoint: Endpoint = conn.accountId === undefined ? "native" : "trading";
-      const socket = admit(ws, endpoint, () => tradingError("connection limit exceeded"));
-      if (!socket) return;
+      const admitted = admission.admit(ws, endpoint, conn.principal !== undefined, {
+        connectionLimit: () => tradingError("connection limit exceeded"),
+        evicted: () => tradingError("auth timeout"),
+        slow: () => tradingError("slow client"),
+      });
+      if (!admitted) return;
       handleTradingClient({
         ws,
-        socket,
+        socket: admitted.socket,
         hub: tradingHub,
         accountId: conn.accountId,
         principal: conn.principal,
         verify: conn.verify,
+        onAuthenticated: admitted.promote,
         accountsFor: (p) =>
           deps.fleet
             .list()
             .map((a) => a.id)
             .filter((id) => p.accounts === "*" || p.accounts.has(id)),
-        authTimeoutMs: deps.authTimeoutMs ?? 10_000,
+        authTimeoutMs,
         now,
-        onClose: () => release(socket),
+        onClose: admitted.release,
       });
     },
     stats() {
       const c = coordinator.status();
+      const n = admission.counts();
       return {
-        clients,
+        clients: n.clients,
+        pending: n.pending,
+        recorded: tradingDemand.recorded(),
         feeds: Object.fromEntries([...hubs].map(([f, h]) => [f, h.clientCount()])),
         owned: c.owned,
         up: c.up,
+        down: c.down,
       };
     },
     async close() {
       stopFleetWatch();
-      for (const s of sockets) s.close(1001, "gateway shutting down");
+      tradingDemand.close();
+      pacer.close();
+      admission.closeAll(1001, "gateway shutting down");
       await coordinator.close();
       await sinks.close();
     },

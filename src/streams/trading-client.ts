@@ -16,7 +16,10 @@ export interface TradingClientOptions {
   /** The account of `/v1/accounts/{id}/stream`; undefined on the native endpoint. */
   readonly accountId: string | undefined;
   readonly principal: Principal | undefined;
-  readonly verify: (token: string) => Promise<Principal>;
+  /** Verifies the auth message's key pair (the JWT as the secret, or an OAuth2 client's pair). */
+  readonly verify: (keyId: string, secret: string) => Promise<Principal>;
+  /** Takes a client slot for the newly authenticated connection; false when none is free. */
+  readonly onAuthenticated: () => boolean;
   /** Accounts the principal may listen to (native endpoint). */
   readonly accountsFor: (principal: Principal) => readonly string[];
   readonly authTimeoutMs: number;
@@ -104,18 +107,27 @@ export function handleTradingClient(opts: TradingClientOptions): TradeListener {
     const data = isRecord(msg.data) ? msg.data : {};
     if (msg.action === "authenticate" || msg.action === "auth") {
       if (principal) return void socket.send(authorization("authorized"));
+      const keyId = msg.action === "auth" ? msg.key : data.key_id;
       const secret = msg.action === "auth" ? msg.secret : data.secret_key;
       if (typeof secret !== "string" || secret.length === 0) {
         socket.send(authorization("unauthorized"));
         return;
       }
+      let verified: Principal;
       try {
-        principal = await opts.verify(secret);
+        verified = await opts.verify(typeof keyId === "string" ? keyId : "", secret);
       } catch {
         socket.send(authorization("unauthorized"));
         socket.close(1008, "unauthorized");
         return;
       }
+      if (!socket.open) return; // closed (timed out, or evicted from the waiting pool) meanwhile
+      if (!opts.onAuthenticated()) {
+        socket.send(tradingError("connection limit exceeded"));
+        socket.close(1008, "connection limit exceeded");
+        return;
+      }
+      principal = verified;
       clearTimeout(authTimer);
       armExpiry(principal);
       socket.send(authorization("authorized"));

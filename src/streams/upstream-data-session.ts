@@ -5,6 +5,7 @@
  * exponential backoff, re-authenticates and resubscribes, and a watchdog
  * replaces a connection that stays silent past a bound while the market is open.
  */
+import type { Agent } from "node:http";
 import { performance } from "node:perf_hooks";
 import { WebSocket } from "ws";
 import type { AccountCredentials } from "../accounts/types.js";
@@ -32,6 +33,8 @@ export interface UpstreamDataSessionDeps {
   readonly now: () => number;
   readonly graceMs: number;
   readonly silenceTimeoutMs: number;
+  /** The outbound proxy's agent (HTTP CONNECT), when one is configured. */
+  readonly agent?: Agent | undefined;
 }
 
 export interface UpstreamDataSession {
@@ -90,7 +93,11 @@ export function createUpstreamDataSession(deps: UpstreamDataSessionDeps): Upstre
       return;
     }
     state = "connecting";
-    const ws = new WebSocket(deps.url, { perMessageDeflate: false, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(deps.url, {
+      perMessageDeflate: false,
+      handshakeTimeout: 10_000,
+      ...(deps.agent ? { agent: deps.agent } : {}),
+    });
     socket = ws;
     lastMessageAt = deps.now();
     ws.on("open", () => {

@@ -7,9 +7,11 @@
 import type { Fleet } from "../accounts/types.js";
 import type { Logger } from "../observability/logger.js";
 import type { BackoffOptions } from "../resilience/backoff.js";
+import type { ConnectPacer } from "./connect-pacer.js";
 import type { DataFrame } from "./data-protocol.js";
+import type { StreamAgentFor } from "./proxy-agent.js";
 import type { StreamMetrics } from "./stream-metrics.js";
-import type { TradeUpdateData } from "./trade-backfill.js";
+import type { TradeUpdateData, WireOrder } from "./trade-backfill.js";
 import { createUpstreamDataSession, type UpstreamDataSession } from "./upstream-data-session.js";
 import { createUpstreamTradingSession, type UpstreamTradingSession } from "./upstream-trading-session.js";
 
@@ -24,6 +26,10 @@ export interface UpstreamFactoryDeps {
   readonly graceMs: number;
   readonly silenceTimeoutMs: number;
   readonly marketOpen: () => boolean;
+  /** The proxy agent for a stream URL (undefined: connect directly). */
+  readonly agentFor?: StreamAgentFor;
+  /** Paces trading-stream connection attempts (1,000 accounts open a few dozen per second). */
+  readonly pacer?: ConnectPacer;
 }
 
 export interface UpstreamFactory {
@@ -36,7 +42,12 @@ export interface UpstreamFactory {
   ): UpstreamDataSession;
   trading(
     accountId: string,
-    on: { update: (data: TradeUpdateData) => void; status: (s: "up" | "down", reason: string) => void },
+    on: {
+      update: (data: TradeUpdateData) => void;
+      status: (s: "up" | "down", reason: string) => void;
+      resume?: () => Promise<readonly WireOrder[]>;
+      snapshot?: (orders: readonly WireOrder[]) => void;
+    },
   ): UpstreamTradingSession | undefined;
 }
 
@@ -45,9 +56,11 @@ export function createUpstreamFactory(deps: UpstreamFactoryDeps): UpstreamFactor
   return {
     data(feed, on) {
       const label = `data:${feed}`;
+      const url = `${base}/v2/${feed}`;
       return createUpstreamDataSession({
         feed,
-        url: `${base}/v2/${feed}`,
+        url,
+        agent: deps.agentFor?.(url),
         credentials: () => {
           const accounts = deps.fleet.dataAccounts();
           // SIP needs an account entitled to it; put those first.
@@ -79,8 +92,11 @@ export function createUpstreamFactory(deps: UpstreamFactoryDeps): UpstreamFactor
       const account = deps.fleet.get(accountId);
       if (!account) return undefined;
       const label = `trading:${accountId}`;
+      const pacer = deps.pacer;
       return createUpstreamTradingSession({
         account,
+        agent: deps.agentFor?.(account.streamUrl),
+        ...(pacer ? { pace: (start: () => void) => pacer.schedule(start) } : {}),
         onUpdate: (data) => {
           deps.metrics.messagesIn.inc({ source: "upstream" });
           on.update(data);
@@ -91,6 +107,8 @@ export function createUpstreamFactory(deps: UpstreamFactoryDeps): UpstreamFactor
         },
         onReconnectAttempt: () => deps.metrics.upstreamReconnects.inc({ kind: "trading" }),
         onBackfilled: (n) => deps.metrics.backfilledUpdates.inc(n),
+        ...(on.resume ? { resume: on.resume } : {}),
+        ...(on.snapshot ? { onSnapshot: on.snapshot } : {}),
         logger: deps.logger,
         backoff: deps.backoff,
         random: deps.random,

@@ -5,6 +5,7 @@
  * first) and only then the live updates that arrived meanwhile, minus those the
  * backfill already covered.
  */
+import type { Agent } from "node:http";
 import { WebSocket } from "ws";
 import type { Account } from "../accounts/types.js";
 import type { Logger } from "../observability/logger.js";
@@ -23,6 +24,18 @@ export interface UpstreamTradingSessionDeps {
   readonly now: () => number;
   /** Orders fetched for the snapshot and the backfill (Alpaca's maximum page is 500). */
   readonly backfillLimit?: number;
+  /** The outbound proxy's agent (HTTP CONNECT), when one is configured. */
+  readonly agent?: Agent | undefined;
+  /** Waits for a connection slot (the instance's pacer); returns a function that withdraws the wait. */
+  readonly pace?: (start: () => void) => () => void;
+  /**
+   * The order states a previous owner of this account's stream left (Redis). When there are
+   * any, the first connection backfills from them, as after a reconnect, so the updates of a
+   * takeover or restart gap are delivered once instead of being absorbed by a fresh snapshot.
+   */
+  readonly resume?: () => Promise<readonly WireOrder[]>;
+  /** The orders of a fresh snapshot, for a later owner to resume from. */
+  readonly onSnapshot?: (orders: readonly WireOrder[]) => void;
 }
 
 export interface UpstreamTradingSession {
@@ -44,6 +57,7 @@ export function createUpstreamTradingSession(deps: UpstreamTradingSessionDeps): 
   let attempt = 0;
   let everUp = false;
   let reconnectTimer: NodeJS.Timeout | undefined;
+  let cancelPaced: (() => void) | undefined;
   /** Live updates held while a backfill runs; undefined when none runs. */
   let held: TradeUpdateData[] | undefined;
 
@@ -62,7 +76,9 @@ export function createUpstreamTradingSession(deps: UpstreamTradingSessionDeps): 
 
   async function snapshot(): Promise<void> {
     try {
-      tracker.seed(await fetchOrders());
+      const orders = await fetchOrders();
+      tracker.seed(orders);
+      deps.onSnapshot?.(orders);
     } catch (err) {
       log.warn(
         { err: (err as Error).message },
@@ -100,7 +116,11 @@ export function createUpstreamTradingSession(deps: UpstreamTradingSessionDeps): 
 
   function connect(): void {
     state = "connecting";
-    const ws = new WebSocket(account.streamUrl, { perMessageDeflate: false, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(account.streamUrl, {
+      perMessageDeflate: false,
+      handshakeTimeout: 10_000,
+      ...(deps.agent ? { agent: deps.agent } : {}),
+    });
     socket = ws;
     ws.on("open", () => {
       const c = account.credentials();
@@ -168,18 +188,50 @@ export function createUpstreamTradingSession(deps: UpstreamTradingSessionDeps): 
       reconnectTimer = undefined;
       if (state === "closed") return;
       deps.onReconnectAttempt?.();
-      connect();
+      paced();
     }, delay);
     reconnectTimer.unref();
   }
 
-  connect();
+  /** Connects in this session's turn (at once without a pacer). */
+  function paced(): void {
+    if (!deps.pace) {
+      connect();
+      return;
+    }
+    cancelPaced = deps.pace(() => {
+      cancelPaced = undefined;
+      if (state !== "closed") connect();
+    });
+  }
+
+  if (deps.resume) {
+    deps
+      .resume()
+      .then(
+        (orders) => {
+          if (orders.length === 0) return;
+          tracker.seed(orders);
+          everUp = true; // the first connection backfills from what the previous owner knew
+          log.info({ orders: orders.length }, "resuming the trade updates of a previous stream owner");
+        },
+        (err: unknown) =>
+          log.warn(
+            { err: (err as Error).message },
+            "no order states to resume from; taking a fresh snapshot",
+          ),
+      )
+      .finally(() => {
+        if (state !== "closed") paced();
+      });
+  } else paced();
   return {
     accountId: account.id,
     state: () => state,
     close() {
       state = "closed";
       if (reconnectTimer) clearTimeout(reconnectTimer);
+      cancelPaced?.();
       const ws = socket;
       socket = undefined;
       ws?.close(1001, "no listeners");

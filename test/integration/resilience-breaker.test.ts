@@ -85,6 +85,8 @@ beforeAll(async () => {
         retryBaseDelayMs: 10,
         retryMaxDelayMs: 20,
       };
+      // the breaker counts only this test's requests, not the trade-update recorder's snapshots
+      raw.streams = { ...(raw.streams as object), recordTradeUpdates: false };
     },
   });
   await sim("POST", "/_sim/clock", { open: true });

@@ -36,6 +36,8 @@ beforeAll(async () => {
         queueMaxWaitMs: 15_000,
         connectionsPerAccount: 8,
       };
+      // an idle account: the trade-update recorder's start-up snapshot would spend one request
+      raw.streams = { ...(raw.streams as object), recordTradeUpdates: false };
     },
   });
   await sim("POST", "/_sim/clock", { open: true });

@@ -63,22 +63,22 @@ describe("SDK streams through the gateway", () => {
       reconnect: false,
     });
     const updates: streaming.TradeUpdate[] = [];
+    let listening = false;
     stream.onTradeUpdate((u) => updates.push(u));
+    stream.on("subscription", () => {
+      listening = true;
+    });
     stream.onConnect(() => stream.subscribeTradeUpdates());
     stream.connect();
     try {
       expect(await stream.waitForAuthentication(5000)).toBe(true);
-      // the gateway opened the account's upstream trading stream (the simulator counts it)
-      const upstreamTrading = async (): Promise<number> => {
-        const stats = (await (await fetch(`${gw.sim.url}/_sim/stats`)).json()) as {
-          streams: Record<string, Record<string, number>>;
-        };
-        return Object.values(stats.streams).reduce((n, s) => n + (s.trading ?? 0), 0);
-      };
+      await until(() => listening, 5000);
+      // the gateway holds the account's one upstream trading stream (it records every account's updates)
+      const keyId = gw.gateway.fleet.get(account)!.credentials().keyId;
+      const upstreamTrading = async (): Promise<number> => (await gw.simStats()).streams[keyId]?.trading ?? 0;
       for (let i = 0; i < 100 && (await upstreamTrading()) === 0; i++)
         await new Promise((r) => setTimeout(r, 50));
       expect(await upstreamTrading()).toBe(1);
-      await new Promise((r) => setTimeout(r, 100)); // its `listen` round trip
       const res = await gw.call(`/v1/accounts/${account}/v2/orders`, {
         method: "POST",
         token,

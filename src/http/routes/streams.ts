@@ -4,9 +4,11 @@
  *   when the upgrade's Content-Type is application/msgpack), scope `data`;
  * - `GET /v1/accounts/:accountId/stream` — Alpaca's trading-stream protocol, scope `read`;
  * - `GET /v1/stream/trade_updates` — every allowed account's updates, tagged and sequenced.
- * A JWT on the upgrade's Authorization header is checked before the upgrade (a bad
- * one is refused with the gateway's JSON error); without one, the auth message
- * carries the JWT as its secret.
+ * A JWT on the upgrade's Authorization header (or an `APCA-API-KEY-ID` /
+ * `APCA-API-SECRET-KEY` pair) is checked before the upgrade (a bad one is refused
+ * with the gateway's JSON error); without one, the auth message carries the key
+ * pair: the JWT as the secret, or an OAuth2 client's id and secret. An unknown
+ * account answers exactly like a bad token until the caller has authenticated.
  */
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Principal, Scope } from "../../auth/types.js";
@@ -39,6 +41,7 @@ export function streamRoutes(deps: StreamRouteDeps): FastifyPluginAsync {
     const service = await createStreamService({
       streams: deps.config().streams,
       dataStreamUrl: deps.config().upstream.dataStreamUrl,
+      proxy: deps.config().upstream.proxy,
       fleet: deps.fleet,
       logger: deps.logger,
       registry: deps.metrics.registry,
@@ -53,30 +56,37 @@ export function streamRoutes(deps: StreamRouteDeps): FastifyPluginAsync {
       "streams",
       () => {
         const s = service.stats();
-        const down = s.owned.filter((r) => !s.up.includes(r));
-        return down.length === 0
-          ? { status: "up", detail: `${s.clients} clients, ${s.owned.length} upstream` }
-          : { status: "degraded", detail: `upstream down: ${down.join(", ")}` };
+        const shown =
+          s.down.slice(0, 10).join(", ") + (s.down.length > 10 ? ` and ${s.down.length - 10} more` : "");
+        return s.down.length === 0
+          ? { status: "up", detail: `${s.clients} clients, ${s.up.length}/${s.owned.length} upstream up` }
+          : { status: "degraded", detail: `upstream down: ${shown}` };
       },
-      { required: false },
+      { degrades: ["streams"] },
     );
     app.addHook("onClose", async () => {
       deps.health.unregister("streams");
       await service.close();
     });
 
-    /** Authenticates the upgrade when it carries a token; otherwise the auth message must. */
+    /**
+     * Authenticates the upgrade when it carries credentials; otherwise the auth message must.
+     * The account is looked up only after the caller is authenticated, so an unknown one cannot
+     * be told from a known one before that.
+     */
     const upgradeAuth = (scope: Scope, accountOf: (r: FastifyRequest) => string | undefined) => {
       return async (request: FastifyRequest): Promise<void> => {
         const accountId = accountOf(request);
-        if (accountId !== undefined && !deps.fleet.get(accountId)) {
-          throw new PaddockError("PADDOCK_ACCOUNT_UNKNOWN", { detail: accountId });
+        const need = { scope, ...(accountId === undefined ? {} : { accountId }) };
+        const h = request.headers;
+        const secret = h["apca-api-secret-key"];
+        let principal: Principal | undefined;
+        if (h.authorization !== undefined) principal = await deps.auth.authenticate(request, need);
+        else if (typeof secret === "string") {
+          const keyId = h["apca-api-key-id"];
+          principal = await deps.auth.verifyKeyPair(typeof keyId === "string" ? keyId : "", secret, need);
         }
-        if (request.headers.authorization === undefined) return;
-        (request as WithPrincipal).streamPrincipal = await deps.auth.authenticate(request, {
-          scope,
-          ...(accountId === undefined ? {} : { accountId }),
-        });
+        (request as WithPrincipal).streamPrincipal = principal;
       };
     };
 
@@ -97,7 +107,7 @@ export function streamRoutes(deps: StreamRouteDeps): FastifyPluginAsync {
           feed: request.params.feed,
           codec: contentType.includes("application/msgpack") ? "msgpack" : "json",
           principal: (request as WithPrincipal).streamPrincipal,
-          verify: (token) => deps.auth.verifyToken(token, { scope: "data" }),
+          verify: (keyId, secret) => deps.auth.verifyKeyPair(keyId, secret, { scope: "data" }),
         });
       },
     );
@@ -113,7 +123,7 @@ export function streamRoutes(deps: StreamRouteDeps): FastifyPluginAsync {
         service.acceptTrading(socket, {
           accountId,
           principal: (request as WithPrincipal).streamPrincipal,
-          verify: (token) => deps.auth.verifyToken(token, { scope: "read", accountId }),
+          verify: (keyId, secret) => deps.auth.verifyKeyPair(keyId, secret, { scope: "read", accountId }),
         });
       },
     );
@@ -125,7 +135,7 @@ export function streamRoutes(deps: StreamRouteDeps): FastifyPluginAsync {
         service.acceptTrading(socket, {
           accountId: undefined,
           principal: (request as WithPrincipal).streamPrincipal,
-          verify: (token) => deps.auth.verifyToken(token, { scope: "read" }),
+          verify: (keyId, secret) => deps.auth.verifyKeyPair(keyId, secret, { scope: "read" }),
         });
       },
     );

@@ -94,10 +94,18 @@ describe("market-data stream", () => {
     );
     await expect(connectClient(`${gw.wsUrl}/v1/data/stream/v2/nope`)).rejects.toThrow(/404/);
 
-    const others = await Promise.all([1, 2, 3].map(() => connectClient(`${gw.wsUrl}/v1/data/stream/v2/iex`)));
-    const over = await connectClient(`${gw.wsUrl}/v1/data/stream/v2/iex`);
+    // only authenticated connections hold the client slots: the 4th and 5th authenticated are refused
+    const token = gw.token({ scopes: ["data"], accounts: "*" });
+    const others = await Promise.all(
+      [1, 2, 3].map(() => connectClient(`${gw.wsUrl}/v1/data/stream/v2/iex`, { token })),
+    );
+    const over = await connectClient(`${gw.wsUrl}/v1/data/stream/v2/iex`, { token });
     await over.waitFor(hasFrame((f) => f.T === "error" && f.code === 406));
     expect((await over.closed).code).toBe(1008);
+    const late = await connectClient(`${gw.wsUrl}/v1/data/stream/v2/iex`);
+    late.send({ action: "auth", key: "k", secret: token });
+    await late.waitFor(hasFrame((f) => f.T === "error" && f.code === 406));
+    expect((await late.closed).code).toBe(1008);
     for (const o of others) o.close();
   });
 
@@ -109,6 +117,7 @@ describe("market-data stream", () => {
     await until(() => fake.dataConns("iex")[0]?.subs.quotes?.has("AAPL") === true);
     fake.dropAll();
     await c.waitFor(hasFrame((f) => f.T === "upstream" && f.status === "down"));
+    expect(gw.service.stats().down).toEqual(["data:iex"]); // reconnecting after a backoff
     await c.waitFor(
       hasFrame((f) => f.T === "upstream" && f.status === "up"),
       5000,

@@ -149,6 +149,10 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     sendBufferBytes: 4_194_304,
     silenceTimeoutMs: 60_000,
     unsubscribeGraceMs: 200,
+    recordTradeUpdates: false,
+    upstreamConnectsPerSecond: 1000,
+    maxPendingClients: 500,
+    authTimeoutMs: 10_000,
     ...opts.streams,
   };
   const config = {

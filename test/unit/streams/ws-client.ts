@@ -15,9 +15,9 @@ export interface TestClient {
 
 export async function connectClient(
   url: string,
-  opts: { token?: string; msgpack?: boolean } = {},
+  opts: { token?: string; msgpack?: boolean; headers?: Record<string, string> } = {},
 ): Promise<TestClient> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.msgpack) headers["content-type"] = "application/msgpack";
   const ws = new WebSocket(url, { headers, perMessageDeflate: false });
