@@ -160,6 +160,7 @@ function resolvePaths(cfg: Config, dir: string): void {
   cfg.audit.dir = resolveFrom(dir, cfg.audit.dir);
   if (cfg.audit.checkpointKeyFile)
     cfg.audit.checkpointKeyFile = resolveFrom(dir, cfg.audit.checkpointKeyFile);
+  if (cfg.metrics.tokenFile) cfg.metrics.tokenFile = resolveFrom(dir, cfg.metrics.tokenFile);
 }
 
 function semanticProblems(cfg: Config): ConfigProblem[] {
