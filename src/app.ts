@@ -271,6 +271,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   const traces = new WeakMap<object, RequestTrace>();
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    if (!tracing.enabled) return done();
     const route = request.routeOptions.url;
     const t = tracing.startRequest(request.headers, `${request.method} ${route ?? "unknown"}`, {
       "http.request.method": request.method,
