@@ -115,10 +115,9 @@ describe("rendered Kubernetes manifests", () => {
     for (const m of c.volumeMounts) expect(volumes.has(m.name), m.name).toBe(true);
     const env = Object.fromEntries(c.env.map((e: Obj) => [e.name, e.value]));
     expect(env.REDIS_URL).toBe(values.redis.url);
-    expect(env.PADDOCK_AUDIT_DIR).toBe("/audit/$(POD_NAME)");
-    expect(c.env.findIndex((e: Obj) => e.name === "POD_NAME")).toBeLessThan(
-      c.env.findIndex((e: Obj) => e.name === "PADDOCK_AUDIT_DIR"),
-    );
+    // every replica appends its own chain (audit-<instanceId>.jsonl) to the one shared audit volume
+    expect(env.PADDOCK_AUDIT_DIR).toBeUndefined();
+    expect(mounts["/audit"].name).toBe("audit");
 
     const hpaDoc = byKind(docs, "HorizontalPodAutoscaler");
     expect(hpaDoc.spec.minReplicas).toBe(values.autoscaling.minReplicas);
@@ -144,6 +143,7 @@ describe("rendered Kubernetes manifests", () => {
     const docs = await manifests();
     const text = byKind(docs, "ConfigMap").data["paddock.yaml"] as string;
     const raw = parse(text) as Obj;
+    expect(raw.audit.dir).toBe("/audit");
     const cfg = Value.Default(ConfigSchema, Value.Clone(raw));
     expect(validateAgainst(ConfigSchema, cfg)).toEqual([]);
     expect(raw.server.host).toBe("0.0.0.0");
