@@ -3,7 +3,6 @@
  * fixed order: infrastructure (Redis, metrics, health, audit) → auth → fleet →
  * hooks → routes. It never listens; `serve` and the tests do.
  */
-import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
@@ -31,7 +30,7 @@ import type { Config } from "./config/schema.js";
 import { PaddockError } from "./errors.js";
 import { createAuthenticator } from "./http/authenticator.js";
 import { checkRequestTarget } from "./http/canonical-target.js";
-import { installErrorHandling, sendError } from "./http/error-handler.js";
+import { errorCodeOf, installErrorHandling, sendError } from "./http/error-handler.js";
 import { augmentOpenApi } from "./http/openapi-schemas.js";
 import type { RouteDeps } from "./http/route-deps.js";
 import { adminRoutes } from "./http/routes/admin.js";
@@ -47,6 +46,9 @@ import { createMarketDataService } from "./marketdata/market-data-service.js";
 import { createHealthRegistry, type HealthRegistry } from "./observability/health.js";
 import type { Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
+import { createMetricsListener } from "./observability/metrics-listener.js";
+import { accessLogFields, instrumentAuthenticator, requestIdFrom } from "./observability/request-context.js";
+import { createTracing, type RequestTrace, type Tracing } from "./observability/tracing.js";
 import { createBudgetFactory } from "./resilience/budget.js";
 import { systemClock } from "./resilience/clock.js";
 import { createMemorySlotStore } from "./resilience/slot-store.js";
@@ -59,6 +61,8 @@ import { createTransport } from "./upstream/client.js";
 export interface GatewayDeps {
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /** Defaults to what `tracing.enabled` asks for (OTLP from `OTEL_*`); tests pass an in-memory exporter. */
+  readonly tracing?: Tracing;
   readonly now?: () => number;
   /** Re-reads and validates the configuration (for SIGHUP and /v1/admin/reload). */
   readonly loadConfig?: () => Promise<LoadedConfig>;
@@ -74,6 +78,8 @@ export interface Gateway {
   readonly health: HealthRegistry;
   readonly issuer: TokenIssuer | undefined;
   readonly config: () => Config;
+  /** Where `/metrics` listens when `metrics.port` gives it its own port (after listen). */
+  readonly metricsAddress: () => { host: string; port: number } | undefined;
   reload(options?: ReloadOptions): Promise<ReloadResult>;
   close(): Promise<void>;
 }
@@ -133,7 +139,10 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   let config = loaded.config;
   const { logger } = deps;
   const now = deps.now ?? Date.now;
-  const metrics = deps.metrics ?? createMetrics();
+  const metrics = deps.metrics ?? createMetrics({ perAccount: config.metrics.perAccount });
+  const tracing =
+    deps.tracing ??
+    createTracing({ enabled: config.tracing.enabled, serviceName: config.tracing.serviceName });
   const health = createHealthRegistry({
     intervalMs: config.health.intervalMs,
     gauge: metrics.componentUp,
@@ -206,14 +215,21 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   const audit = trail.log;
   // what routes append through: the audit log, counted by outcome in paddock_audit_records_total
   const auditTrail = {
-    append: (entry: AuditEntryInput) =>
-      audit.append(entry).then(
-        () => void metrics.auditRecords.inc({ outcome: entry.outcome }),
-        (err: unknown) => {
-          metrics.auditRecords.inc({ outcome: "write_failed" });
-          throw err;
-        },
-      ),
+    append: (entry: AuditEntryInput) => {
+      const stopTimer = metrics.auditAppendDuration.startTimer();
+      return tracing
+        .span("audit.append", () => audit.append(entry), { "paddock.audit.outcome": entry.outcome })
+        .then(
+          () => {
+            stopTimer();
+            metrics.auditRecords.inc({ outcome: entry.outcome });
+          },
+          (err: unknown) => {
+            metrics.auditRecords.inc({ outcome: "write_failed" });
+            throw err;
+          },
+        );
+    },
   };
   health.register(
     "audit",
@@ -269,17 +285,26 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   const ledger = createOrderLedger({ store, now });
   const stopHaltMirror = mirrorHaltsToFleet(halts, fleet);
   const stopProbes = registerUpstreamProbes({ health, fleet, metrics, logger, config: () => config, now });
-  const authenticator = createAuthenticator(
-    verifier,
-    fleet,
-    createClientKeyPairs({ clients: () => config.auth.clients, now }),
+  const authenticator = instrumentAuthenticator(
+    createAuthenticator(verifier, fleet, createClientKeyPairs({ clients: () => config.auth.clients, now })),
+    tracing,
   );
+  metrics.trackAccounts(() => fleet.list().map((a) => a.id));
+  metrics.onCollect(() => {
+    const inForce = halts.list();
+    metrics.tradingHalted.set({ scope: "global" }, halts.isHalted() ? 1 : 0);
+    metrics.tradingHalted.set(
+      { scope: "accounts" },
+      [...inForce.keys()].filter((id) => fleet.get(id)).length,
+    );
+  });
 
   const https = await tlsOptions(config);
   const options = {
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => randomUUID(),
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) =>
+      requestIdFrom(req.headers["x-request-id"]),
     bodyLimit: config.server.bodyLimitBytes,
     trustProxy: config.server.trustProxy,
     routerOptions: { maxParamLength: 256 },
@@ -288,25 +313,49 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   // The HTTPS and HTTP servers offer routes the same API; only the listener differs.
   const app = (https ? Fastify({ ...options, https }) : Fastify(options)) as unknown as FastifyInstance;
   installErrorHandling(app);
-  // canonicalise first, then route: a non-canonical raw target is a 400 before any route runs
+  // request id echoed on every response; the request's span (when tracing) wraps its hooks and handler
+  const traces = new WeakMap<object, RequestTrace>();
   app.addHook("onRequest", (request, reply, done) => {
+    reply.header("x-request-id", request.id);
+    // canonicalise first, then route: a non-canonical raw target is a 400 before any route runs
     try {
       checkRequestTarget(request.raw.url ?? "");
-      done();
     } catch (err) {
       sendError(request, reply, err);
+      return;
     }
+    if (!tracing.enabled) return done();
+    const route = request.routeOptions.url;
+    const t = tracing.startRequest(request.headers, `${request.method} ${route ?? "unknown"}`, {
+      "http.request.method": request.method,
+      "http.route": route,
+      "url.path": request.url.split("?")[0],
+      "paddock.request_id": request.id,
+    });
+    if (!t) return done();
+    traces.set(request, t);
+    t.run(done);
+  });
+  // body parsing leaves the request's async context; enter it again for the handler
+  app.addHook("preHandler", (request, _reply, done) => {
+    const t = traces.get(request);
+    if (t) t.run(done);
+    else done();
   });
   app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unknown";
-    metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    const code = errorCodeOf(reply);
+    metrics.httpRequests.inc({ route, method: request.method, status: reply.statusCode, code });
     metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
+    traces.get(request)?.end(reply.statusCode, { "paddock.error_code": code });
     request.log.info(
       {
         method: request.method,
         url: request.url.split("?")[0],
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,
+        ...accessLogFields(request),
+        ...(code ? { code } : {}),
       },
       "request",
     );
@@ -479,7 +528,17 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     logger.warn({ account: accountId ?? "*", halted }, halted ? "trading halted" : "trading resumed");
   };
 
-  await app.register(healthRoutes({ health, metrics }));
+  const metricsToken = config.metrics.tokenFile
+    ? (await readFile(config.metrics.tokenFile, "utf8")).trim()
+    : undefined;
+  const metricsPort = config.metrics.port;
+  await app.register(
+    healthRoutes({ health, metrics, token: metricsToken, serveMetrics: metricsPort === undefined }),
+  );
+  const metricsListener =
+    metricsPort === undefined ? undefined : createMetricsListener({ metrics, token: metricsToken, logger });
+  if (metricsListener)
+    app.addHook("onListen", () => metricsListener.listen(metricsPort ?? 0, config.server.host));
   await app.register(authRoutes({ issuer, grant: () => auth.grant }));
   await app.register(fleetRoutes(routeDeps));
   await app.register(adminRoutes({ ...routeDeps, reload, setHalted, revocations, audit: auditTrail }));
@@ -503,6 +562,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       return auth.issuer;
     },
     config: () => config,
+    metricsAddress: () => metricsListener?.address(),
     reload,
     async close() {
       if (closed) return;
@@ -520,6 +580,8 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       revocations.close();
       await store.close();
       redis?.disconnect();
+      await metricsListener?.close();
+      await tracing.close();
     },
   };
 }

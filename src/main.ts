@@ -32,7 +32,8 @@ export async function listenGateway(gateway: Gateway, port: number, host: string
 export async function serve(opts: ServeOptions): Promise<Running> {
   const load = async (): Promise<LoadedConfig> => loadConfig(opts.configPath);
   const loaded = await load();
-  const logger = opts.logger ?? createLogger({ level: loaded.config.logging.level });
+  const logger =
+    opts.logger ?? createLogger({ level: loaded.config.logging.level, format: loaded.config.logging.format });
   for (const w of loaded.warnings) logger.warn(w);
   const gateway = await buildGateway(loaded, { logger, loadConfig: load });
   const port = opts.port ?? loaded.config.server.port;

@@ -37,7 +37,7 @@ async function bootOnce(ctx, { name, configPath, accounts }) {
   await sleep(1000); // let start-up garbage settle before reading RSS
   const rss = rssBytes(pid);
   const metrics = await fetch(`${gw.url}/metrics`).then((r) => r.text());
-  const heapUsed = Number(/^paddock_nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1] ?? Number.NaN);
+  const heapUsed = Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1] ?? Number.NaN);
   await gw.proc.stop();
   ctx.processes.splice(ctx.processes.indexOf(gw.proc), 1);
   return { readyMs: gw.proc.readyMs, poolsMs, sockets: maxSockets, rss, heapUsed };
@@ -55,7 +55,7 @@ export function fleet({ accounts }) {
       "ready = spawn of `paddock serve` until /readyz answers 200; pools = until the process holds a socket for " +
         "every pool connection (preconnect runs in the background after start); most sockets = the most the " +
         "process held at once (listening socket and the /readyz probe included).",
-      "RSS from /proc/PID/status 1 s after the pools are up; heap from /metrics (paddock_nodejs_heap_size_used_bytes).",
+      "RSS from /proc/PID/status 1 s after the pools are up; heap from /metrics (nodejs_heap_size_used_bytes).",
     ],
     columns: [
       "gateway",

@@ -162,6 +162,7 @@ function resolvePaths(cfg: Config, dir: string): void {
   if (cfg.audit.checkpointKeyFile)
     cfg.audit.checkpointKeyFile = resolveFrom(dir, cfg.audit.checkpointKeyFile);
   cfg.state.dir = resolveFrom(dir, cfg.state.dir);
+  if (cfg.metrics.tokenFile) cfg.metrics.tokenFile = resolveFrom(dir, cfg.metrics.tokenFile);
 }
 
 function semanticProblems(cfg: Config): ConfigProblem[] {

@@ -565,8 +565,51 @@ export const ConfigSchema = Type.Object(
           ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
           { default: "info", description: "Log level." },
         ),
+        format: Type.Optional(
+          Type.Union([Type.Literal("json"), Type.Literal("pretty")], {
+            description:
+              "`json` (one object per line) or `pretty` (for people); unset: pretty on a terminal.",
+          }),
+        ),
       },
       { ...strict, default: {}, description: "Structured JSON logs (pretty on a terminal)." },
+    ),
+    metrics: Type.Object(
+      {
+        perAccount: Type.Boolean({
+          default: true,
+          description:
+            "Export per-account series (budget, breaker, upstream requests); off for very large fleets.",
+        }),
+        tokenFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: "File holding a bearer token that `/metrics` requires (mount it from a Secret).",
+          }),
+        ),
+        port: Type.Optional(
+          Type.Integer({
+            minimum: 0,
+            maximum: 65535,
+            description: "Serve `/metrics` on its own plain-HTTP port (and not on the API port).",
+          }),
+        ),
+      },
+      { ...strict, default: {}, description: "The Prometheus endpoint `/metrics`." },
+    ),
+    tracing: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: false,
+          description: "OpenTelemetry tracing; the OTLP exporter reads the standard `OTEL_*` variables.",
+        }),
+        serviceName: Type.String({
+          minLength: 1,
+          default: "paddock",
+          description: "`service.name` of the spans (`OTEL_SERVICE_NAME` wins).",
+        }),
+      },
+      { ...strict, default: {}, description: "Distributed tracing (W3C `traceparent`, OTLP export)." },
     ),
     health: Type.Object(
       {

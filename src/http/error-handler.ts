@@ -27,8 +27,13 @@ export function toPaddockError(err: unknown): PaddockError {
   return PaddockError.from(err);
 }
 
+const sentCodes = new WeakMap<FastifyReply, ErrorCode>();
+/** The Paddock error code a reply was sent with (for metrics and the access log). */
+export const errorCodeOf = (reply: FastifyReply): ErrorCode | undefined => sentCodes.get(reply);
+
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const e = toPaddockError(err);
+  sentCodes.set(reply, e.code);
   if (e.status >= 500 && e.code === "PADDOCK_INTERNAL") {
     request.log.error({ err: e.cause ?? e, reqId: request.id }, "internal error");
   } else {

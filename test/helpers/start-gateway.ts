@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { buildGateway, type Gateway } from "../../src/app.js";
+import { buildGateway, type Gateway, type GatewayDeps } from "../../src/app.js";
 import type { Scope } from "../../src/auth/types.js";
 import { runInit } from "../../src/cli/commands/init.js";
 import { loadConfig } from "../../src/config/load.js";
@@ -41,6 +41,8 @@ export interface StartGatewayOptions {
   /** Edit the raw YAML config object before it is loaded. */
   readonly configure?: (raw: Record<string, unknown>) => void;
   readonly logLevel?: string;
+  /** Extra gateway dependencies (e.g. a tracing with an in-memory exporter). */
+  readonly deps?: Partial<GatewayDeps>;
 }
 
 export interface TestGateway {
@@ -82,6 +84,7 @@ export async function startGateway(opts: StartGatewayOptions = {}): Promise<Test
   const gateway = await buildGateway(loaded, {
     logger,
     loadConfig: () => loadConfig(configPath, { env: {} }),
+    ...opts.deps,
   });
   const url = await listenGateway(gateway, 0, "127.0.0.1");
   const adminToken = await gateway.issuer!.issue({

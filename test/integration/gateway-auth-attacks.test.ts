@@ -111,7 +111,7 @@ describe("authentication and authorization never reach upstream", () => {
   it("a valid token passes and is cached (one signature check per token)", async () => {
     const verifications = async (result: string): Promise<number> => {
       const text = await (await fetch(`${gw.url}/metrics`)).text();
-      const m = new RegExp(`paddock_auth_verifications\\{result="${result}"\\} (\\d+)`).exec(text);
+      const m = new RegExp(`paddock_auth_verifications_total\\{result="${result}"\\} (\\d+)`).exec(text);
       return Number(m?.[1] ?? 0);
     };
     const token = await sign(good());

@@ -13,7 +13,11 @@ let host: string;
 let port: number;
 
 beforeAll(async () => {
-  gw = await startGateway({ accounts: 3 });
+  gw = await startGateway({
+    accounts: 3,
+    // the simulator's counts must show only what the attacks sent: no trade-update recorder snapshots
+    configure: (raw) => void (raw.streams = { recordTradeUpdates: false }),
+  });
   token = await gw.token({ scopes: ["read", "trade", "data", "admin"] });
   const u = new URL(gw.url);
   host = u.hostname;

@@ -98,6 +98,7 @@ Try:
   ${demo.examples[1]}
 
   # the official Alpaca SDK, unchanged but for its base URL and token
+  # (outside a clone of Paddock, first: npm install @alpacahq/alpaca-trade-api)
   ${demo.examples[2]}
 
 Ctrl-C stops it.`);

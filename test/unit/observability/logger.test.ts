@@ -44,3 +44,26 @@ describe("logger redaction", () => {
     expect(text).not.toContain('"cs"');
   });
 });
+
+describe("logging.format", () => {
+  it("writes one JSON object per line for json and readable text for pretty, redacted either way", () => {
+    const json = memoryStream();
+    createLogger({ format: "json", destination: json.stream }).info(
+      { reqId: "r-1", token: "t0ken" },
+      "request",
+    );
+    const line = JSON.parse(json.text().trim()) as Record<string, unknown>;
+    expect(line).toMatchObject({ reqId: "r-1", msg: "request", token: "[redacted]" });
+
+    const pretty = memoryStream();
+    createLogger({ format: "pretty", destination: pretty.stream }).info(
+      { reqId: "r-2", token: "t0ken" },
+      "request",
+    );
+    const text = pretty.text();
+    expect(text).toMatch(/INFO.*request/);
+    expect(text).toContain("r-2");
+    expect(text).not.toContain("t0ken");
+    expect(() => JSON.parse(text.trim())).toThrow();
+  });
+});
