@@ -16,6 +16,7 @@ import { createExchange, type Exchange } from "./exchange/exchange.js";
 import { createFaultInjector } from "./faults.js";
 import { seededRandom } from "./ids.js";
 import { createPriceEngine, DATA_FEEDS, handleDataStream, registerMarketDataRoutes } from "./market/index.js";
+import { createTape } from "./market/tape.js";
 import { createRateLimiter } from "./rate-limit.js";
 import { createSimRouter } from "./router.js";
 import { registerAccountRoutes } from "./routes/account.js";
@@ -82,11 +83,13 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
     nowMs: clock.now(),
     priceOf: (s) => prices.priceAt(s, clock.now()),
   });
+  const tape = createTape({ prices, seed: prices.seed });
   const exchange = createExchange({
     clock,
     prices,
     universe,
     cash: opts.cash ?? 100_000,
+    lastTrade: (symbol, atMs) => tape.lastTradeAtOrBefore(symbol, atMs),
     ...(opts.liquidityNotional === undefined ? {} : { liquidityNotional: opts.liquidityNotional }),
   });
   const streams = createStreamRegistry();

@@ -29,6 +29,12 @@ export interface ExchangeDeps {
   readonly newId?: () => string;
   /** Dollar volume one evaluation can fill per order before it becomes a partial fill (default 250,000). */
   readonly liquidityNotional?: number;
+  /**
+   * The last trade on the simulated tape (what the data API serves) at or before an instant.
+   * Extended-hours orders outside the regular session fill only at these prices; without it they
+   * fill at the engine's price.
+   */
+  readonly lastTrade?: (symbol: string, atMs: number) => { readonly p: number; readonly t: number };
 }
 
 export type TradeUpdateListener = (keyId: string, update: TradeUpdate) => void;
@@ -336,7 +342,13 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     const at =
       o.timeInForce === "cls" && clock.forced === undefined && o.executeAt !== undefined ? o.executeAt : now;
     let price: number;
-    if (memo !== undefined && at === now) {
+    if (o.extendedHours && deps.lastTrade !== undefined && clock.forced === undefined && !clock.isOpen(now)) {
+      // pre-market / after-hours: only a print the tape shows, and each print at most once
+      const print = deps.lastTrade(o.symbol, now);
+      if (o.lastPrintMs !== undefined && print.t <= o.lastPrintMs) return;
+      o.lastPrintMs = print.t;
+      price = print.p;
+    } else if (memo !== undefined && at === now) {
       price = memo.get(o.symbol) ?? priceOf(o.symbol, at);
       memo.set(o.symbol, price);
     } else price = priceOf(o.symbol, at);

@@ -88,6 +88,8 @@ export interface SimOrder {
   expiresAt: number | undefined;
   /** opg/cls: the session instant at which they execute. */
   executeAt: number | undefined;
+  /** Extended hours: the tape print last matched against (a print is matched at most once). */
+  lastPrintMs?: number;
 }
 
 export interface SimPosition {

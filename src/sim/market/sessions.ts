@@ -26,8 +26,12 @@ export function midnightOf(date: string): number {
   return easternToUtc(y, m, d, 0, 0);
 }
 
-/** The trading session of a symbol on a New York date, or undefined when it does not trade. */
-export function sessionOf(symbol: string, date: string): Session | undefined {
+/**
+ * The trading session of a symbol on a New York date, or undefined when it does not trade.
+ * `extended`: the whole 04:00–20:00 session (pre-market, regular, after-hours), which the tape's
+ * trades and quotes cover; bars keep to the regular session.
+ */
+export function sessionOf(symbol: string, date: string, extended = false): Session | undefined {
   if (symbol === ALWAYS_OPEN_SYMBOL) {
     return {
       date,
@@ -38,7 +42,9 @@ export function sessionOf(symbol: string, date: string): Session | undefined {
   }
   const td = tradingDay(date);
   if (!td) return undefined;
-  return { date, openMs: td.openMs, closeMs: td.closeMs, midnightMs: midnightOf(date) };
+  return extended
+    ? { date, openMs: td.sessionOpenMs, closeMs: td.sessionCloseMs, midnightMs: midnightOf(date) }
+    : { date, openMs: td.openMs, closeMs: td.closeMs, midnightMs: midnightOf(date) };
 }
 
 /** Whether a symbol's history has trading at an instant. */
@@ -53,21 +59,22 @@ export function* sessionsBetween(
   fromMs: number,
   toMs: number,
   desc: boolean,
+  extended = false,
 ): Generator<Session> {
   const first = easternDate(fromMs);
   const last = easternDate(toMs);
   if (first > last) return;
   for (let d = desc ? last : first; desc ? d >= first : d <= last; d = addDays(d, desc ? -1 : 1)) {
-    const s = sessionOf(symbol, d);
+    const s = sessionOf(symbol, d, extended);
     if (s && s.closeMs > fromMs && s.openMs <= toMs) yield s;
   }
 }
 
 /** The latest session that opened at or before `atMs` (searching back up to 30 days). */
-export function lastSessionAtOrBefore(symbol: string, atMs: number): Session | undefined {
+export function lastSessionAtOrBefore(symbol: string, atMs: number, extended = false): Session | undefined {
   let d = easternDate(atMs);
   for (let i = 0; i < 30; i++, d = addDays(d, -1)) {
-    const s = sessionOf(symbol, d);
+    const s = sessionOf(symbol, d, extended);
     if (s && s.openMs <= atMs) return s;
   }
   return undefined;

@@ -72,12 +72,12 @@ export function registerStockRoutes(router: SimRouter, md: MarketData): void {
       page = { bySymbol: mapValues(p.bySymbol, wireBar), next: p.next };
     } else if (kind === "trades") {
       const src: ItemSource<ReturnType<typeof tape.tradesInMinute>[number]> = (s, f, t, d) =>
-        tradesOf(tape, s, f, t, d);
+        tradesOf(tape, s, f, t, d, true);
       const p = paginate(known, src, range, desc, limit, token);
       page = { bySymbol: mapValues(p.bySymbol, wireTrade), next: p.next };
     } else {
       const src: ItemSource<ReturnType<typeof tape.quoteInSecond>> = (s, f, t, d) =>
-        quotesOf(tape, s, f, t, d);
+        quotesOf(tape, s, f, t, d, true);
       const p = paginate(known, src, range, desc, limit, token);
       page = { bySymbol: mapValues(p.bySymbol, wireQuote), next: p.next };
     }

@@ -2,7 +2,7 @@
 import type { SimRouter } from "../contract.js";
 import { parseOrderRequest, parseReplaceRequest } from "../exchange/order-input.js";
 import { OPEN_STATUSES, type SimAccount, type SimOrder } from "../exchange/types.js";
-import { notFound, unprocessable } from "../sim-error.js";
+import { ALPACA_CODES, notFound, SimApiError, unprocessable } from "../sim-error.js";
 import { noContent, ok, queryBool, queryEnum, queryInt, queryTime, type SimContext } from "./context.js";
 import { orderWire } from "./wire.js";
 
@@ -10,6 +10,16 @@ function withLegs(a: SimAccount, o: SimOrder, nested: boolean): Record<string, u
   if (!nested || o.legs.length === 0) return orderWire(o);
   const legs = o.legs.map((id) => a.orders.get(id)).filter((l): l is SimOrder => l !== undefined);
   return orderWire(o, legs);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An order id in a path must be a UUID: anything else is Alpaca's 422 40010001, not a 404. */
+function orderId(raw: string | undefined): string {
+  const id = raw ?? "";
+  if (!UUID.test(id))
+    throw new SimApiError(422, ALPACA_CODES.malformed, `order_id: invalid order ID ${JSON.stringify(id)}`);
+  return id.toLowerCase();
 }
 
 export function registerOrderRoutes(router: SimRouter, ctx: SimContext): void {
@@ -72,18 +82,18 @@ export function registerOrderRoutes(router: SimRouter, ctx: SimContext): void {
 
   router.add("GET", "/v2/orders/:order_id", (req) => {
     const a = exchange.account(req.keyId);
-    const o = a.orders.get(req.params.order_id ?? "");
+    const o = a.orders.get(orderId(req.params.order_id));
     if (!o) throw notFound("order not found");
     return ok(withLegs(a, o, queryBool(req.query, "nested") ?? true));
   });
 
   router.add("PATCH", "/v2/orders/:order_id", (req) => {
-    const next = exchange.replace(req.keyId, req.params.order_id ?? "", parseReplaceRequest(req.body));
+    const next = exchange.replace(req.keyId, orderId(req.params.order_id), parseReplaceRequest(req.body));
     return ok(withLegs(exchange.account(req.keyId), next, true));
   });
 
   router.add("DELETE", "/v2/orders/:order_id", (req) => {
-    exchange.cancel(req.keyId, req.params.order_id ?? "");
+    exchange.cancel(req.keyId, orderId(req.params.order_id));
     return noContent;
   });
 }

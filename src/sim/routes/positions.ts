@@ -3,7 +3,7 @@ import { easternDate, previousTradingDay } from "../calendar.js";
 import type { SimRouter } from "../contract.js";
 import { remainingQty, roundPrice, roundQty } from "../exchange/matching.js";
 import type { SimAccount, SimPosition } from "../exchange/types.js";
-import { notFound, SimApiError, unprocessable } from "../sim-error.js";
+import { ALPACA_CODES, forbidden, notFound, SimApiError, unprocessable } from "../sim-error.js";
 import { ok, queryBool, queryNumber, type SimContext } from "./context.js";
 import { orderWire, positionWire } from "./wire.js";
 
@@ -76,9 +76,13 @@ export function registerPositionRoutes(router: SimRouter, ctx: SimContext): void
     return ok(out, 207);
   });
 
+  // Accounts here never hold option positions (options are not traded): a known contract is
+  // Alpaca's 403 "no available position", anything else its 422 "invalid symbol".
   for (const action of ["exercise", "do-not-exercise"] as const) {
-    router.add("POST", `/v2/positions/:symbol_or_contract_id/${action}`, () => {
-      throw notFound("position does not exist (the simulator holds no option positions)");
+    router.add("POST", `/v2/positions/:symbol_or_contract_id/${action}`, (req) => {
+      if (!universe.findOption(req.params.symbol_or_contract_id ?? ""))
+        throw new SimApiError(422, ALPACA_CODES.unprocessable, "invalid symbol");
+      throw forbidden("no available position for the specified contract");
     });
   }
 }
