@@ -65,6 +65,8 @@ export interface SimHandle {
   readonly clock: ControllableClock;
   readonly prices: PriceEngine;
   readonly exchange: Exchange;
+  /** Every REST route the simulator serves, as `METHOD /pattern` (`/v2/orders/:order_id`). */
+  readonly routes: readonly string[];
   stats(): SimStats;
   close(): Promise<void>;
 }
@@ -153,6 +155,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
     clock,
     prices,
     exchange,
+    routes: router.routes(),
     stats: () => stats.snapshot(streams.snapshot(), exchange.ordersByClientOrderId),
     close() {
       closed ??= (async () => {

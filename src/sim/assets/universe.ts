@@ -17,7 +17,14 @@ export interface SimAsset {
   readonly marginable: boolean;
   readonly shortable: boolean;
   readonly easy_to_borrow: boolean;
+  readonly borrow_status: "easy_to_borrow" | "hard_to_borrow";
   readonly fractionable: boolean;
+  /** Decimal strings: the smallest order, the quantity step and the price tick. */
+  readonly min_order_size: string;
+  readonly min_trade_increment: string;
+  readonly price_increment: string;
+  /** Not modelled (real CUSIPs are licensed data). */
+  readonly cusip: null;
   readonly maintenance_margin_requirement: number;
   readonly margin_requirement_long: string;
   readonly margin_requirement_short: string;
@@ -53,6 +60,14 @@ export interface Universe {
   findOption(symbolOrId: string): SimOptionContract | undefined;
 }
 
+/** Fractionable equities trade to 9 decimals, others in whole shares; prices in cents. */
+function equityIncrements(
+  fractionable: boolean,
+): Pick<SimAsset, "min_order_size" | "min_trade_increment" | "price_increment"> {
+  const step = fractionable ? "0.000000001" : "1";
+  return { min_order_size: step, min_trade_increment: step, price_increment: "0.01" };
+}
+
 /** Underlyings that get option contracts. */
 export const OPTION_UNDERLYINGS = ["AAPL", "MSFT", "SPY", "TSLA", "NVDA"] as const;
 
@@ -73,6 +88,8 @@ export function createUniverse(opts: {
     const etf = exchange === "ARCA" || exchange === "BATS";
     const inactive = r("inactive") < 0.01;
     const shortable = r("shortable") < 0.95;
+    const easyToBorrow = shortable && r("etb") < 0.9;
+    const fractionable = r("fractionable") < 0.92;
     const asset: SimAsset = {
       id: stableUuid("asset", symbol),
       class: "us_equity",
@@ -83,8 +100,11 @@ export function createUniverse(opts: {
       tradable: !inactive,
       marginable: r("marginable") < 0.97,
       shortable,
-      easy_to_borrow: shortable && r("etb") < 0.9,
-      fractionable: r("fractionable") < 0.92,
+      easy_to_borrow: easyToBorrow,
+      borrow_status: easyToBorrow ? "easy_to_borrow" : "hard_to_borrow",
+      fractionable,
+      ...equityIncrements(fractionable),
+      cusip: null,
       maintenance_margin_requirement: 30,
       margin_requirement_long: "30",
       margin_requirement_short: "30",
@@ -105,7 +125,9 @@ export function createUniverse(opts: {
       marginable: true,
       shortable: true,
       easy_to_borrow: true,
+      borrow_status: "easy_to_borrow",
       fractionable: true,
+      ...equityIncrements(true),
     };
     assets[assets.indexOf(a)] = full;
     bySymbol.set(s, full);

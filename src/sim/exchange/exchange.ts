@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Universe } from "../assets/universe.js";
-import { easternDate, nextTradingDay, tradingDay } from "../calendar.js";
+import { addDays, easternDate, nextTradingDay, previousTradingDay, tradingDay } from "../calendar.js";
 import type { ControllableClock } from "../clock.js";
 import type { PriceEngine } from "../contract.js";
 import { stableUuid } from "../ids.js";
@@ -36,6 +36,9 @@ export interface ExchangeDeps {
    */
   readonly lastTrade?: (symbol: string, atMs: number) => { readonly p: number; readonly t: number };
 }
+
+/** Calendar days a gtc order stays open. */
+export const GTC_DAYS = 90;
 
 export type TradeUpdateListener = (keyId: string, update: TradeUpdate) => void;
 
@@ -111,6 +114,13 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     return end(nextTradingDay(today));
   }
 
+  /** A gtc order lives 90 days: it expires at the close of the last trading day within them. */
+  function gtcExpiry(now: number, extended: boolean): number {
+    const last = addDays(easternDate(now), GTC_DAYS);
+    const td = tradingDay(last) ?? previousTradingDay(last);
+    return extended ? td.sessionCloseMs : td.closeMs;
+  }
+
   /** Alpaca's position_intent when the client gave none: opening or closing, given the position. */
   function intentFor(a: SimAccount, symbol: string, side: SimOrder["side"]): SimOrder["positionIntent"] {
     const pos = a.positions.get(symbol)?.qty ?? 0;
@@ -172,6 +182,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     };
     const { nextOpen, nextClose } = clock.nextOpenClose(now);
     if (o.timeInForce === "day") o.expiresAt = dayExpiry(now, o.extendedHours);
+    if (o.timeInForce === "gtc") o.expiresAt = gtcExpiry(now, o.extendedHours);
     if (o.timeInForce === "opg") o.executeAt = nextOpen;
     if (o.timeInForce === "cls") o.executeAt = nextClose;
     if (o.status === "accepted" && eligible(o, now)) o.status = "new";

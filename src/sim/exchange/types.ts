@@ -84,7 +84,7 @@ export interface SimOrder {
   parentId: string | undefined;
   /** A stop or stop_limit whose stop has been touched. */
   triggered: boolean;
-  /** Day orders: when they expire (epoch ms). */
+  /** Day and gtc orders: when they expire (epoch ms). */
   expiresAt: number | undefined;
   /** opg/cls: the session instant at which they execute. */
   executeAt: number | undefined;

@@ -32,7 +32,8 @@ export function orderWire(o: SimOrder, legs?: ReadonlyArray<SimOrder>): Record<s
     submitted_at: ts(o.submittedAt),
     filled_at: ts(o.filledAt),
     expired_at: ts(o.expiredAt),
-    expires_at: ts(o.expiresAt),
+    // day and gtc orders expire at expiresAt; opg/cls at their auction; ioc/fok at once
+    expires_at: ts(o.expiresAt ?? o.executeAt ?? o.submittedAt),
     canceled_at: ts(o.canceledAt),
     failed_at: ts(o.failedAt),
     replaced_at: ts(o.replacedAt),

@@ -155,3 +155,43 @@ describe("extended hours", () => {
     }
   });
 });
+
+describe("schemas", () => {
+  it("gives every order an expires_at string: gtc orders 90 days out, ioc at once", async () => {
+    const k = key();
+    const gtc = await order(k, {
+      symbol: "MSFT",
+      qty: 1,
+      type: "limit",
+      limit_price: 1,
+      time_in_force: "gtc",
+    });
+    const g = gtc.body as { submitted_at: string; expires_at: string };
+    const days = (Date.parse(g.expires_at) - Date.parse(g.submitted_at)) / 86_400_000;
+    expect(days).toBeGreaterThan(85);
+    expect(days).toBeLessThanOrEqual(91);
+    const ioc = await order(k, {
+      symbol: "MSFT",
+      qty: 1,
+      type: "limit",
+      limit_price: 1,
+      time_in_force: "ioc",
+    });
+    expect(typeof (ioc.body as { expires_at: unknown }).expires_at).toBe("string");
+  });
+
+  it("lists assets with order-size, increment and borrow fields and exchanges from the spec's enum", async () => {
+    const r = await simFetch(sim, "GET", "/v2/assets", { key: key() });
+    const assets = r.body as Array<Record<string, unknown>>;
+    const exchanges = new Set(assets.map((a) => a.exchange));
+    for (const x of exchanges)
+      expect(["AMEX", "ARCA", "BATS", "NYSE", "NASDAQ", "NYSEARCA", "OTC"]).toContain(x);
+    const aapl = assets.find((a) => a.symbol === "AAPL");
+    expect(aapl).toMatchObject({
+      min_order_size: "0.000000001",
+      min_trade_increment: "0.000000001",
+      price_increment: "0.01",
+      borrow_status: "easy_to_borrow",
+    });
+  });
+});
