@@ -6,7 +6,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SimCall, type SimHandle, simControl, simFetch, startTestSim } from "../helpers/start-sim.js";
-import { type Api, loadOpenApiValidator } from "./openapi-validator.js";
+import { type Api, type Divergence, loadOpenApiValidator } from "./openapi-validator.js";
+
+/**
+ * Where the simulator follows what Alpaca sends over the published schema. Each is reported in
+ * the tally; nothing else may differ.
+ */
+const DIVERGENCES: readonly Divergence[] = [
+  {
+    path: /\/exchange$/,
+    value: "ALPACA",
+    reason:
+      "crypto pairs and positions carry exchange ALPACA (Alpaca's crypto-trading documentation); the published Exchange enum lists only equity venues",
+  },
+];
 
 const validator = loadOpenApiValidator();
 let sim: SimHandle;
@@ -149,6 +162,50 @@ const cases: Case[] = [
     undefined,
     "order beyond buying power",
   ),
+  T("GET /v2/assets", 200, () => call("GET", "/v2/assets?asset_class=crypto"), undefined, "crypto assets"),
+  T(
+    "GET /v2/assets/{symbol_or_asset_id}",
+    200,
+    () => call("GET", "/v2/assets/BTC%2FUSD"),
+    undefined,
+    "crypto asset",
+  ),
+  T(
+    "POST /v2/orders",
+    200,
+    () => order({ symbol: "BTC/USD", qty: "0.01", type: "market", time_in_force: "gtc" }),
+    undefined,
+    "crypto market order",
+  ),
+  T(
+    "POST /v2/orders",
+    200,
+    () => order({ symbol: "ETHUSD", notional: "250", type: "market", time_in_force: "ioc" }),
+    undefined,
+    "crypto notional order",
+  ),
+  T(
+    "POST /v2/orders",
+    200,
+    () =>
+      order({
+        symbol: "ETH/USD",
+        qty: "0.5",
+        type: "stop_limit",
+        stop_price: "1.00",
+        limit_price: "1.00",
+        time_in_force: "gtc",
+      }),
+    undefined,
+    "crypto stop-limit order",
+  ),
+  T(
+    "GET /v2/positions/{symbol_or_asset_id}",
+    200,
+    () => call("GET", "/v2/positions/BTC%2FUSD"),
+    undefined,
+    "crypto position",
+  ),
   T("GET /v2/orders", 200, () => call("GET", "/v2/orders?status=all&nested=true&limit=500")),
   T("GET /v2/orders/{order_id}", 200, () => call("GET", `/v2/orders/${state.filled}`)),
   T(
@@ -266,12 +323,28 @@ const cases: Case[] = [
     run: () => call("GET", `/v1beta1/options/snapshots?symbols=${OCC()}`),
   },
   M("GET /v1beta1/options/snapshots/{underlying_symbol}", "/v1beta1/options/snapshots/AAPL?limit=5"),
+  M(
+    "GET /v1beta3/crypto/{loc}/bars",
+    "/v1beta3/crypto/us/bars?symbols=BTC/USD,ETH/USD&timeframe=1Hour&limit=30",
+  ),
+  M("GET /v1beta3/crypto/{loc}/trades", "/v1beta3/crypto/us/trades?symbols=BTC/USD&limit=20"),
+  M("GET /v1beta3/crypto/{loc}/quotes", "/v1beta3/crypto/us/quotes?symbols=BTC%2FUSD&limit=20"),
+  M("GET /v1beta3/crypto/{loc}/latest/bars", "/v1beta3/crypto/us/latest/bars?symbols=BTC/USD,ETH/USD"),
+  M("GET /v1beta3/crypto/{loc}/latest/trades", "/v1beta3/crypto/us/latest/trades?symbols=BTC/USD,ETH/USD"),
+  M("GET /v1beta3/crypto/{loc}/latest/quotes", "/v1beta3/crypto/us/latest/quotes?symbols=BTC/USD,ETH/USD"),
+  M(
+    "GET /v1beta3/crypto/{loc}/latest/orderbooks",
+    "/v1beta3/crypto/us/latest/orderbooks?symbols=BTC/USD,DOGE/USD",
+  ),
+  M("GET /v1beta3/crypto/{loc}/snapshots", "/v1beta3/crypto/us/snapshots?symbols=BTC/USD,ETH/USD"),
 ];
 
 /** op → failures, for the tally. */
 const results = new Map<string, { api: Api; calls: number; failures: string[] }>();
 /** Error statuses the spec does not document for an operation (checked against the error envelope). */
 const undocumented = new Set<string>();
+/** Operations whose answers needed a divergence. */
+const diverging = new Set<string>();
 
 beforeAll(async () => {
   sim = await startTestSim({ seed: 7 });
@@ -290,7 +363,8 @@ describe("every simulator response validates against Alpaca's published schema",
       entry.calls++;
       expect(r.status, JSON.stringify(r.body)).toBe(c.status);
       c.keep?.(r.body);
-      const v = validator.validate(c.api, c.op, r.status, r.body);
+      const v = validator.validate(c.api, c.op, r.status, r.body, DIVERGENCES);
+      if (v.tolerated.length > 0) diverging.add(c.op);
       if (v.undocumented) undocumented.add(`${c.op} → ${r.status}`);
       if (!v.ok) entry.failures.push(`${c.name}: ${v.errors.slice(0, 5).join("; ")}`);
       expect(v.errors).toEqual([]);
@@ -310,7 +384,8 @@ describe("every simulator response validates against Alpaca's published schema",
     console.info(
       `OpenAPI conformance: ${served.length} operations served, ${results.size} exercised, ${conforming} validate; ` +
         `unpublished: ${JSON.stringify(unpublished)}; uncovered: ${JSON.stringify(uncovered)}; ` +
-        `undocumented error statuses (error envelope checked): ${JSON.stringify([...undocumented])}`,
+        `undocumented error statuses (error envelope checked): ${JSON.stringify([...undocumented])}; ` +
+        `known divergences used by: ${JSON.stringify([...diverging])}`,
     );
     for (const [op, e] of results)
       if (e.failures.length > 0) console.info(`  ✗ ${op}: ${e.failures.join(" | ")}`);

@@ -4,11 +4,12 @@
  */
 import { addDays, easternDate, tradingDay } from "../calendar.js";
 import { stableFraction, stableUuid } from "../ids.js";
+import { CRYPTO_PAIRS, type CryptoPair } from "../market/crypto-pairs.js";
 import { TICKERS } from "./ticker-list.js";
 
 export interface SimAsset {
   readonly id: string;
-  readonly class: "us_equity";
+  readonly class: "us_equity" | "crypto";
   readonly exchange: string;
   readonly symbol: string;
   readonly name: string;
@@ -17,7 +18,8 @@ export interface SimAsset {
   readonly marginable: boolean;
   readonly shortable: boolean;
   readonly easy_to_borrow: boolean;
-  readonly borrow_status: "easy_to_borrow" | "hard_to_borrow";
+  /** US equities only. */
+  readonly borrow_status?: "easy_to_borrow" | "hard_to_borrow";
   readonly fractionable: boolean;
   /** Decimal strings: the smallest order, the quantity step and the price tick. */
   readonly min_order_size: string;
@@ -53,11 +55,49 @@ export interface SimOptionContract {
 }
 
 export interface Universe {
+  /** US equities. */
   readonly assets: readonly SimAsset[];
-  /** By symbol (upper case) and by id. */
+  /** Crypto pairs (`BTC/USD`). */
+  readonly crypto: readonly SimAsset[];
+  /** By symbol (upper case; a crypto pair also without its slash) and by id. */
   find(symbolOrId: string): SimAsset | undefined;
   readonly options: readonly SimOptionContract[];
   findOption(symbolOrId: string): SimOptionContract | undefined;
+}
+
+/** A decimal step as Alpaca prints it (`0.0001`, `1`). */
+const step = (x: number): string => (x >= 1 ? String(Math.round(x)) : x.toFixed(Math.round(-Math.log10(x))));
+
+/**
+ * A crypto pair as Alpaca lists it (exchange `ALPACA`, name `BTC/USD pair`): fractional, not
+ * marginable or shortable. The smallest order (and the quantity step) is worth about $10 at the
+ * pair's level (BTC 0.0001); the price tick is about a ten-thousandth of the price (BTC $1),
+ * never finer than 0.0001.
+ */
+function cryptoAsset(p: CryptoPair, price: number): SimAsset {
+  const minOrder = 10 ** Math.floor(Math.log10(10 / Math.max(price, 1e-9)));
+  const tick = Math.min(1, Math.max(0.0001, 10 ** (Math.floor(Math.log10(Math.max(price, 1e-9))) - 4)));
+  return {
+    id: stableUuid("asset", p.symbol),
+    class: "crypto",
+    exchange: "ALPACA",
+    symbol: p.symbol,
+    name: `${p.symbol} pair`,
+    status: "active",
+    tradable: true,
+    marginable: false,
+    shortable: false,
+    easy_to_borrow: false,
+    fractionable: true,
+    min_order_size: step(minOrder),
+    min_trade_increment: step(minOrder),
+    price_increment: step(tick),
+    cusip: null,
+    maintenance_margin_requirement: 100,
+    margin_requirement_long: "100",
+    margin_requirement_short: "100",
+    attributes: [],
+  };
 }
 
 /** Fractionable equities trade to 9 decimals, others in whole shares; prices in cents. */
@@ -134,11 +174,19 @@ export function createUniverse(opts: {
     byId.set(full.id, full);
   }
 
+  const crypto = CRYPTO_PAIRS.map((p) => cryptoAsset(p, opts.priceOf(p.symbol)));
+  for (const c of crypto) {
+    bySymbol.set(c.symbol, c);
+    bySymbol.set(c.symbol.replace("/", ""), c);
+    byId.set(c.id, c);
+  }
+
   const options = buildOptions(opts, bySymbol);
   const optBySymbol = new Map(options.map((o) => [o.symbol, o]));
   const optById = new Map(options.map((o) => [o.id, o]));
   return {
     assets,
+    crypto,
     find: (s) => bySymbol.get(s.toUpperCase()) ?? byId.get(s),
     options,
     findOption: (s) => optBySymbol.get(s.toUpperCase()) ?? optById.get(s),

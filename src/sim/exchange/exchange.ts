@@ -10,6 +10,7 @@ import { addDays, easternDate, nextTradingDay, previousTradingDay, tradingDay } 
 import type { ControllableClock } from "../clock.js";
 import type { PriceEngine } from "../contract.js";
 import { stableUuid } from "../ids.js";
+import { isCryptoSymbol } from "../market/crypto-pairs.js";
 import { ALPACA_CODES, forbidden, notFound, SimApiError, unprocessable } from "../sim-error.js";
 import { type AccountMetrics, computeMetrics } from "./account-metrics.js";
 import { openAccount } from "./accounts.js";
@@ -129,6 +130,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
   }
 
   function eligible(o: SimOrder, now: number): boolean {
+    if (isCryptoSymbol(o.symbol)) return true; // around the clock, whatever the stock session
     if (clock.forced !== undefined) return clock.forced;
     if (o.timeInForce === "opg") return o.executeAt !== undefined && now >= o.executeAt && clock.isOpen(now);
     if (o.timeInForce === "cls") return o.executeAt !== undefined && now >= o.executeAt;
@@ -207,8 +209,11 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     });
   }
 
-  function submit(keyId: string, req: OrderRequest): SimOrder {
+  function submit(keyId: string, reqIn: OrderRequest): SimOrder {
     const a = account(keyId);
+    // the asset's own spelling: `BTCUSD` → `BTC/USD`
+    const listed = universe.find(reqIn.symbol)?.symbol;
+    const req = listed === undefined || listed === reqIn.symbol ? reqIn : { ...reqIn, symbol: listed };
     checkSubmit(a, req);
     let parent: SimOrder;
     const exit = req.side === "buy" ? "sell" : "buy";
@@ -519,7 +524,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
       notional: undefined,
       side: pos.qty > 0 ? "sell" : "buy",
       type: "market",
-      timeInForce: "day",
+      timeInForce: isCryptoSymbol(symbol) ? "gtc" : "day",
       limitPrice: undefined,
       stopPrice: undefined,
       trailPrice: undefined,

@@ -113,10 +113,32 @@ function clientOrderId(body: Json): string | undefined {
   return v;
 }
 
-export function parseOrderRequest(body: unknown): OrderRequest {
+export interface ParseOptions {
+  /** Whether a symbol is a crypto pair (besides any symbol with a slash, `BTC/USD`). */
+  readonly isCrypto?: (symbol: string) => boolean;
+}
+
+/** Crypto: market, limit and stop-limit orders, gtc or ioc, simple, never extended hours. */
+function checkCrypto(
+  type: OrderType,
+  timeInForce: TimeInForce,
+  orderClass: OrderClass,
+  extendedHours: boolean,
+): void {
+  if (type !== "market" && type !== "limit" && type !== "stop_limit")
+    throw unprocessable(`type: crypto orders must be market, limit or stop_limit (got ${type})`);
+  if (timeInForce !== "gtc" && timeInForce !== "ioc")
+    throw unprocessable(`time_in_force: crypto orders must be gtc or ioc (got ${timeInForce})`);
+  if (orderClass !== "simple") throw unprocessable("order_class: crypto orders must be simple");
+  if (extendedHours) throw unprocessable("extended_hours: crypto trades around the clock; not applicable");
+}
+
+export function parseOrderRequest(body: unknown, opts: ParseOptions = {}): OrderRequest {
   if (!isRecord(body)) throw badRequest("request body must be a JSON object");
   const symbolRaw = body.symbol;
   if (typeof symbolRaw !== "string" || symbolRaw.trim() === "") throw unprocessable("symbol is required");
+  const symbol = symbolRaw.trim().toUpperCase();
+  const crypto = symbol.includes("/") || (opts.isCrypto?.(symbol) ?? false);
   const side = enumField(body, "side", SIDES);
   if (!side) throw unprocessable("side is required");
   const type = enumField(body, "type", ORDER_TYPES) ?? enumField(body, "order_type", ORDER_TYPES);
@@ -151,13 +173,14 @@ export function parseOrderRequest(body: unknown): OrderRequest {
   }
 
   const fractional = notional !== undefined || (qty !== undefined && !Number.isInteger(qty));
-  if (fractional) {
+  if (crypto) checkCrypto(type, timeInForce, orderClass, extendedHours);
+  else if (fractional) {
     if (type !== "market" && type !== "limit")
       throw unprocessable("fractional orders must be market or limit orders (qty/notional)");
     if (timeInForce !== "day") throw unprocessable("fractional orders must be DAY orders (time_in_force)");
     if (orderClass !== "simple") throw unprocessable("fractional orders must be simple orders (order_class)");
   }
-  if (extendedHours && (type !== "limit" || (timeInForce !== "day" && timeInForce !== "gtc")))
+  if (!crypto && extendedHours && (type !== "limit" || (timeInForce !== "day" && timeInForce !== "gtc")))
     throw unprocessable(
       "extended hours orders must be limit orders with time_in_force day or gtc (extended_hours)",
     );
@@ -205,7 +228,7 @@ export function parseOrderRequest(body: unknown): OrderRequest {
       throw unprocessable(`take_profit.limit_price must be ${long ? "above" : "below"} stop_loss.stop_price`);
   }
   return {
-    symbol: symbolRaw.trim().toUpperCase(),
+    symbol,
     qty,
     notional,
     side,

@@ -9,7 +9,7 @@ import { addDays, isExtendedSessionOpen } from "../calendar.js";
 import type { SimClock } from "../contract.js";
 import type { Bar, BarSource } from "./bars.js";
 import { parseOcc } from "./options.js";
-import { ALWAYS_OPEN_SYMBOL, lastSessionAtOrBefore, type Session, sessionOf } from "./sessions.js";
+import { lastSessionAtOrBefore, type Session, sessionOf, tradesAroundTheClock } from "./sessions.js";
 import type { Tape, TapeQuote, TapeTrade } from "./tape.js";
 
 export interface Snapshot {
@@ -36,7 +36,7 @@ export function createLatestView(deps: { tape: Tape; bars: BarSource; clock: Sim
 
   function effectiveNow(symbol: string): number {
     const now = clock.now();
-    if (symbol === ALWAYS_OPEN_SYMBOL || clock.isOpen(now)) return now;
+    if (tradesAroundTheClock(symbol) || clock.isOpen(now)) return now;
     const s = lastSessionAtOrBefore(symbol, now);
     return s ? Math.min(now, s.closeMs - 1) : now;
   }
@@ -47,7 +47,7 @@ export function createLatestView(deps: { tape: Tape; bars: BarSource; clock: Sim
    */
   function tapeNow(symbol: string): number {
     const now = clock.now();
-    if (symbol === ALWAYS_OPEN_SYMBOL || clock.isOpen(now)) return now;
+    if (tradesAroundTheClock(symbol) || clock.isOpen(now)) return now;
     if (parseOcc(symbol) !== undefined) return effectiveNow(symbol); // options: regular session only
     const extendedOpen = clock.isExtendedOpen ? clock.isExtendedOpen(now) : isExtendedSessionOpen(now);
     if (extendedOpen) return now;

@@ -3,7 +3,8 @@
  * (stocks under `/v2/stocks/…`, options under `/v1beta1/options/…`), answering SimResponse objects.
  */
 import type { PriceEngine, SimClock, SimRouter } from "../contract.js";
-import { marketDataFor } from "./market-data.js";
+import { registerCryptoRoutes } from "./crypto-routes.js";
+import { createMarketData, marketDataFor } from "./market-data.js";
 import { registerOptionRoutes } from "./option-routes.js";
 import { createOptionPricer } from "./options.js";
 import { registerStockRoutes } from "./stock-routes.js";
@@ -18,4 +19,5 @@ export function registerMarketDataRoutes(router: SimRouter, deps: MarketDataRout
   const md = marketDataFor(deps);
   registerStockRoutes(router, md);
   registerOptionRoutes(router, { pricer: createOptionPricer(deps.prices), md });
+  registerCryptoRoutes(router, createMarketData({ prices: deps.prices, clock: deps.clock }));
 }

@@ -1,11 +1,16 @@
 /**
  * When a symbol trades, for market-data history: the NYSE regular session (09:30–16:00 New York,
  * 13:00 on early closes, none on weekends and holidays) from the simulator's calendar; the test
- * symbol `FAKEPACA` trades around the clock (one "session" per New York calendar day).
+ * symbol `FAKEPACA` and crypto pairs trade around the clock (one "session" per New York calendar day).
  */
 import { addDays, easternDate, easternToUtc, tradingDay } from "../calendar.js";
+import { isCryptoSymbol } from "./crypto-pairs.js";
 
 export const ALWAYS_OPEN_SYMBOL = "FAKEPACA";
+
+/** Symbols that trade around the clock: the test symbol and every crypto pair. */
+export const tradesAroundTheClock = (symbol: string): boolean =>
+  symbol === ALWAYS_OPEN_SYMBOL || isCryptoSymbol(symbol);
 
 export interface Session {
   /** New York date, `YYYY-MM-DD`. */
@@ -32,7 +37,7 @@ export function midnightOf(date: string): number {
  * trades and quotes cover; bars keep to the regular session.
  */
 export function sessionOf(symbol: string, date: string, extended = false): Session | undefined {
-  if (symbol === ALWAYS_OPEN_SYMBOL) {
+  if (tradesAroundTheClock(symbol)) {
     return {
       date,
       openMs: midnightOf(date),

@@ -26,7 +26,10 @@ export function registerOrderRoutes(router: SimRouter, ctx: SimContext): void {
   const { exchange } = ctx;
 
   router.add("POST", "/v2/orders", (req) => {
-    const order = exchange.submit(req.keyId, parseOrderRequest(req.body));
+    const order = exchange.submit(
+      req.keyId,
+      parseOrderRequest(req.body, { isCrypto: (s) => ctx.universe.find(s)?.class === "crypto" }),
+    );
     return ok(withLegs(exchange.account(req.keyId), order, true));
   });
 
@@ -44,7 +47,9 @@ export function registerOrderRoutes(router: SimRouter, ctx: SimContext): void {
     const symbols =
       symbolsRaw === null || symbolsRaw === ""
         ? undefined
-        : new Set(symbolsRaw.split(",").map((s) => s.trim().toUpperCase()));
+        : new Set(
+            symbolsRaw.split(",").map((s) => ctx.universe.find(s.trim())?.symbol ?? s.trim().toUpperCase()),
+          );
     const picked: SimOrder[] = [];
     const log = direction === "desc" ? [...a.orderLog].reverse() : a.orderLog;
     for (const o of log) {

@@ -3,6 +3,7 @@ import { easternDate, previousTradingDay } from "../calendar.js";
 import type { SimRouter } from "../contract.js";
 import { remainingQty, roundPrice, roundQty } from "../exchange/matching.js";
 import type { SimAccount, SimPosition } from "../exchange/types.js";
+import { isCryptoSymbol } from "../market/crypto-pairs.js";
 import { ALPACA_CODES, forbidden, notFound, SimApiError, unprocessable } from "../sim-error.js";
 import { ok, queryBool, queryNumber, type SimContext } from "./context.js";
 import { orderWire, positionWire } from "./wire.js";
@@ -12,7 +13,10 @@ export function registerPositionRoutes(router: SimRouter, ctx: SimContext): void
 
   const wire = (a: SimAccount, p: SimPosition): Record<string, unknown> => {
     const now = clock.now();
-    const prevClose = previousTradingDay(easternDate(now)).closeMs;
+    // crypto has no close: the change is over the last 24 hours
+    const prevClose = isCryptoSymbol(p.symbol)
+      ? now - 86_400_000
+      : previousTradingDay(easternDate(now)).closeMs;
     const price = roundPrice(prices.priceAt(p.symbol, now));
     // quantity not already held by open orders that would reduce the position
     let held = 0;
