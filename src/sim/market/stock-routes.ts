@@ -21,7 +21,7 @@ import {
   parseSymbol,
   parseSymbols,
   parseTimeframeParam,
-  toResponse,
+  wrap,
 } from "./params.js";
 import { midnightOf } from "./sessions.js";
 import { wireBar, wireQuote, wireTrade } from "./wire.js";
@@ -34,16 +34,6 @@ const SINGULAR: Readonly<Record<Kind, "bar" | "trade" | "quote">> = {
 };
 
 const STOCK_FEEDS = ["iex", "sip", "otc", "boats", "delayed_sip"] as const;
-
-function wrap(fn: (req: SimRequest) => SimResponse): (req: SimRequest) => SimResponse {
-  return (req) => {
-    try {
-      return fn(req);
-    } catch (err) {
-      return toResponse(err);
-    }
-  };
-}
 
 function withCurrency(q: URLSearchParams, body: Record<string, unknown>): Record<string, unknown> {
   const cur = q.get("currency");
