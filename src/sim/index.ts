@@ -15,6 +15,7 @@ import { createControl } from "./control.js";
 import { createExchange, type Exchange } from "./exchange/exchange.js";
 import { createFaultInjector } from "./faults.js";
 import { seededRandom } from "./ids.js";
+import { createCorporateActions } from "./market/corporate-actions.js";
 import { createPriceEngine, DATA_FEEDS, handleDataStream, registerMarketDataRoutes } from "./market/index.js";
 import { createTape } from "./market/tape.js";
 import { createRateLimiter } from "./rate-limit.js";
@@ -22,6 +23,7 @@ import { createSimRouter } from "./router.js";
 import { registerAccountRoutes } from "./routes/account.js";
 import { registerAssetRoutes } from "./routes/assets.js";
 import { registerClockRoutes } from "./routes/clock.js";
+import { registerCorporateActionRoutes } from "./routes/corporate-actions.js";
 import { registerOrderRoutes } from "./routes/orders.js";
 import { registerPositionRoutes } from "./routes/positions.js";
 import { registerWatchlistRoutes } from "./routes/watchlists.js";
@@ -108,12 +110,14 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
   registerAssetRoutes(router, ctx);
   registerClockRoutes(router, ctx);
   registerWatchlistRoutes(router, ctx);
+  const corporateActions = createCorporateActions({ prices, symbols: universe.assets.map((a) => a.symbol) });
+  registerCorporateActionRoutes(router, ctx, corporateActions);
 
   const upgrades = new Map<string, (socket: WebSocket, req: IncomingMessage) => void>();
   upgrades.set("/stream", (socket) =>
     handleTradingStream(socket, { streams, exchange, authenticate: auth.pair }),
   );
-  registerMarketDataRoutes(router, { prices, clock, assets: universe.assets });
+  registerMarketDataRoutes(router, { prices, clock, assets: universe.assets, corporateActions });
   for (const feed of DATA_FEEDS)
     upgrades.set(`/v2/${feed}`, (socket, req) =>
       handleDataStream(socket, req, { feed, prices, clock, streams, authenticate: auth.pair }),

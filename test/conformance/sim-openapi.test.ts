@@ -243,6 +243,18 @@ const cases: Case[] = [
   T("GET /v2/account/portfolio/history", 200, () =>
     call("GET", "/v2/account/portfolio/history?period=1D&timeframe=5Min"),
   ),
+  T(
+    "GET /v2/corporate_actions/announcements",
+    200,
+    () =>
+      call("GET", "/v2/corporate_actions/announcements?ca_types=Dividend&since=2025-01-01&until=2025-03-31"),
+    (b) => {
+      state.announcement = String((b as Array<{ id: string }>)[0]?.id);
+    },
+  ),
+  T("GET /v2/corporate_actions/announcements/{id}", 200, () =>
+    call("GET", `/v2/corporate_actions/announcements/${state.announcement}`),
+  ),
   T("GET /v2/clock", 200, () => call("GET", "/v2/clock")),
   T("GET /v2/calendar", 200, () => call("GET", "/v2/calendar?start=2025-03-01&end=2025-03-31")),
   T("GET /v3/clock", 200, () => call("GET", "/v3/clock")),
@@ -329,6 +341,10 @@ const cases: Case[] = [
   M("GET /v2/stocks/meta/conditions/{ticktype}", "/v2/stocks/meta/conditions/trade?tape=A"),
   M("GET /v1beta1/options/meta/exchanges", "/v1beta1/options/meta/exchanges"),
   M("GET /v1beta1/options/meta/conditions/{ticktype}", "/v1beta1/options/meta/conditions/quote"),
+  M(
+    "GET /v1/corporate-actions",
+    "/v1/corporate-actions?symbols=AAPL,MSFT,JPM,KO,PG&start=2025-01-01&end=2025-12-31",
+  ),
   M("GET /v1beta1/news", "/v1beta1/news?symbols=AAPL,BTC/USD&limit=5&include_content=true"),
   M("GET /v1beta1/screener/stocks/most-actives", "/v1beta1/screener/stocks/most-actives?by=trades&top=5"),
   M("GET /v1beta1/screener/{market_type}/movers", "/v1beta1/screener/stocks/movers?top=5"),

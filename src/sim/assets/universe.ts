@@ -3,7 +3,7 @@
  * derived deterministically from the seed, plus a few option contracts on liquid underlyings.
  */
 import { addDays, easternDate, tradingDay } from "../calendar.js";
-import { stableFraction, stableUuid } from "../ids.js";
+import { stableFraction, stableUuid, syntheticCusip } from "../ids.js";
 import { CRYPTO_PAIRS, type CryptoPair } from "../market/crypto-pairs.js";
 import { TICKERS } from "./ticker-list.js";
 
@@ -25,8 +25,8 @@ export interface SimAsset {
   readonly min_order_size: string;
   readonly min_trade_increment: string;
   readonly price_increment: string;
-  /** Not modelled (real CUSIPs are licensed data). */
-  readonly cusip: null;
+  /** Synthetic CUSIP-shaped id for equities (real CUSIPs are licensed data); null for crypto. */
+  readonly cusip: string | null;
   readonly maintenance_margin_requirement: number;
   readonly margin_requirement_long: string;
   readonly margin_requirement_short: string;
@@ -144,7 +144,7 @@ export function createUniverse(opts: {
       borrow_status: easyToBorrow ? "easy_to_borrow" : "hard_to_borrow",
       fractionable,
       ...equityIncrements(fractionable),
-      cusip: null,
+      cusip: syntheticCusip(symbol),
       maintenance_margin_requirement: 30,
       margin_requirement_long: "30",
       margin_requirement_short: "30",

@@ -4,6 +4,8 @@
  */
 import type { PriceEngine, SimClock, SimRouter } from "../contract.js";
 import { registerAuctionRoutes } from "./auction-routes.js";
+import { registerCorporateActionDataRoutes } from "./corporate-action-routes.js";
+import { type CorporateActions, createCorporateActions } from "./corporate-actions.js";
 import { registerCryptoRoutes } from "./crypto-routes.js";
 import { createMarketData, marketDataFor } from "./market-data.js";
 import { registerMetaRoutes } from "./meta-routes.js";
@@ -18,6 +20,8 @@ export interface MarketDataRouteDeps {
   readonly clock: SimClock;
   /** Listed stocks; `exchange` (listing venue) and `name` feed auctions and news. */
   readonly assets: ReadonlyArray<{ symbol: string; exchange?: string; name?: string }>;
+  /** The simulated corporate actions (default: built from the listed stocks). */
+  readonly corporateActions?: CorporateActions;
 }
 
 export function registerMarketDataRoutes(router: SimRouter, deps: MarketDataRouteDeps): void {
@@ -29,5 +33,11 @@ export function registerMarketDataRoutes(router: SimRouter, deps: MarketDataRout
   registerScreenerRoutes(router, md);
   registerAuctionRoutes(router, md, (s) => bySymbol.get(s)?.exchange);
   registerMetaRoutes(router);
+  registerCorporateActionDataRoutes(
+    router,
+    md,
+    deps.corporateActions ??
+      createCorporateActions({ prices: deps.prices, symbols: deps.assets.map((a) => a.symbol) }),
+  );
   registerNewsRoutes(router, md, (s) => bySymbol.get(s)?.name?.replace(/ Common Stock$/, "") ?? s);
 }
