@@ -51,8 +51,16 @@ export function createLatestView(deps: { tape: Tape; bars: BarSource; clock: Sim
     if (parseOcc(symbol) !== undefined) return effectiveNow(symbol); // options: regular session only
     const extendedOpen = clock.isExtendedOpen ? clock.isExtendedOpen(now) : isExtendedSessionOpen(now);
     if (extendedOpen) return now;
-    const s = lastSessionAtOrBefore(symbol, now, true);
-    return s ? Math.min(now, s.closeMs - 1) : now;
+    // closed (by the calendar, or forced closed inside a session): the last session that ended
+    const s = lastSessionEndedBy(symbol, now);
+    return s ? s.closeMs - 1 : now;
+  }
+
+  function lastSessionEndedBy(symbol: string, atMs: number): Session | undefined {
+    let s = lastSessionAtOrBefore(symbol, atMs, true);
+    for (let i = 0; s && s.closeMs > atMs && i < 30; i++)
+      s = lastSessionAtOrBefore(symbol, s.openMs - 1, true);
+    return s;
   }
 
   function minuteBar(symbol: string): Bar | undefined {

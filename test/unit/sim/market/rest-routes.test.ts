@@ -159,6 +159,22 @@ describe("market-data REST: shapes", () => {
     expect(night.trades).toEqual([]);
   });
 
+  it("shows pre-market prints live, and freezes them when the clock is forced closed", async () => {
+    const preMarket = Date.parse("2025-03-04T13:00:00Z"); // 08:00 New York
+    const live: SimClock = { now: () => preMarket, isOpen: () => false, isExtendedOpen: () => true };
+    const shut: SimClock = { now: () => preMarket, isOpen: () => false, isExtendedOpen: () => false };
+    const latestAt = async (clock: SimClock): Promise<number> => {
+      const r = createTestRouter();
+      registerMarketDataRoutes(r, { prices: createPriceEngine({ seed: 3, clock }), clock, assets: [] });
+      const body = (await r.call("/v2/stocks/AAPL/trades/latest")).body as { trade: { t: string } };
+      return Date.parse(body.trade.t);
+    };
+    expect(await latestAt(live)).toBeGreaterThan(preMarket - 60_000);
+    const frozen = await latestAt(shut);
+    expect(frozen).toBeLessThan(Date.parse("2025-03-04T01:00:00Z")); // Monday 20:00 New York
+    expect(frozen).toBeGreaterThan(Date.parse("2025-03-04T00:59:00Z"));
+  });
+
   it("a price set through setPrice shows in the latest trade", async () => {
     const engine = createPriceEngine({ seed: 3, clock });
     const r2 = createTestRouter();
