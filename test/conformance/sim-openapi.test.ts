@@ -55,6 +55,15 @@ const M = (op: string, path: string): Case => ({
   run: () => call("GET", path),
 });
 
+/** A market-data call answered with an error status (the spec documents 400 and 401 on data operations). */
+const ME = (op: string, path: string, status: number, opts: { noKey?: boolean } = {}): Case => ({
+  name: `${path} (error)`,
+  api: "market-data",
+  op,
+  status,
+  run: () => (opts.noKey ? simFetch(sim, "GET", path) : call("GET", path)),
+});
+
 const rec = (b: unknown): Record<string, unknown> => b as Record<string, unknown>;
 const order = (body: Record<string, unknown>) =>
   call("POST", "/v2/orders", { side: "buy", time_in_force: "day", ...body });
@@ -362,6 +371,13 @@ const cases: Case[] = [
     "/v1beta3/crypto/us/latest/orderbooks?symbols=BTC/USD,DOGE/USD",
   ),
   M("GET /v1beta3/crypto/{loc}/snapshots", "/v1beta3/crypto/us/snapshots?symbols=BTC/USD,ETH/USD"),
+  ME("GET /v2/stocks/bars", "/v2/stocks/bars?symbols=AAPL&timeframe=7Sec", 400),
+  ME("GET /v2/stocks/bars", "/v2/stocks/bars?symbols=AAPL&timeframe=1Day", 401, { noKey: true }),
+  ME("GET /v1beta3/crypto/{loc}/trades", "/v1beta3/crypto/mars/trades?symbols=BTC/USD", 400),
+  ME("GET /v1beta1/news", "/v1beta1/news?limit=51", 400),
+  ME("GET /v1beta1/screener/stocks/most-actives", "/v1beta1/screener/stocks/most-actives?top=0", 400),
+  ME("GET /v1/corporate-actions", "/v1/corporate-actions?types=bogus", 400),
+  T("GET /v2/account", 401, () => simFetch(sim, "GET", "/v2/account"), undefined, "no credentials"),
 ];
 
 /** op → failures, for the tally. */
