@@ -132,6 +132,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
     stats,
     control,
     upgrades,
+    isPublic: (path) => path.startsWith("/v1beta3/crypto/"),
     ...(opts.logger === undefined ? {} : { logger: opts.logger }),
   });
   try {

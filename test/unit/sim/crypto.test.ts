@@ -117,6 +117,13 @@ describe("crypto market data", () => {
     ]);
   });
 
+  it("serves crypto data without credentials, as Alpaca does, but not stock data", async () => {
+    const open = await simFetch(sim, "GET", "/v1beta3/crypto/us/latest/quotes?symbols=BTC/USD");
+    expect(open.status).toBe(200);
+    expect(sim.stats().requests.byKey.anonymous).toBeGreaterThan(0);
+    expect((await simFetch(sim, "GET", "/v2/stocks/AAPL/trades/latest")).status).toBe(401);
+  });
+
   it("serves an order book around the latest quote and refuses an unknown location", async () => {
     const k = key();
     const r = await simFetch(sim, "GET", "/v1beta3/crypto/us/latest/orderbooks?symbols=BTC/USD", { key: k });
