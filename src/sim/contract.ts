@@ -41,6 +41,8 @@ export interface SimClock {
   now(): number;
   /** Whether the regular session (or a forced-open override) is open at `atMs` (default now). */
   isOpen(atMs?: number): boolean;
+  /** Whether the extended 04:00–20:00 session (or a forced-open override) is open; the calendar's when absent. */
+  isExtendedOpen?(atMs?: number): boolean;
 }
 
 /**

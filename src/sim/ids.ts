@@ -25,3 +25,22 @@ export function stableFraction(...parts: ReadonlyArray<string | number>): number
   const h = createHash("sha1").update(parts.join("\u0000")).digest();
   return h.readUInt32BE(0) / 4_294_967_296;
 }
+
+/**
+ * A CUSIP-shaped identifier fixed by the symbol: six issuer characters, issue `10` and the CUSIP
+ * check digit. Synthetic (real CUSIPs are licensed data); the assets and corporate actions agree.
+ */
+export function syntheticCusip(symbol: string): string {
+  const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  const h = createHash("sha1").update(`cusip\u0000${symbol}`).digest();
+  let base = "";
+  for (let i = 0; i < 6; i++) base += alphabet[(h[i] ?? 0) % 36];
+  base += "10";
+  let sum = 0;
+  for (let i = 0; i < 8; i++) {
+    let v = alphabet.indexOf(base[i] as string);
+    if (i % 2 === 1) v *= 2;
+    sum += Math.floor(v / 10) + (v % 10);
+  }
+  return `${base}${(10 - (sum % 10)) % 10}`;
+}

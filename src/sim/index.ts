@@ -15,12 +15,15 @@ import { createControl } from "./control.js";
 import { createExchange, type Exchange } from "./exchange/exchange.js";
 import { createFaultInjector } from "./faults.js";
 import { seededRandom } from "./ids.js";
+import { createCorporateActions } from "./market/corporate-actions.js";
 import { createPriceEngine, DATA_FEEDS, handleDataStream, registerMarketDataRoutes } from "./market/index.js";
+import { createTape } from "./market/tape.js";
 import { createRateLimiter } from "./rate-limit.js";
 import { createSimRouter } from "./router.js";
 import { registerAccountRoutes } from "./routes/account.js";
 import { registerAssetRoutes } from "./routes/assets.js";
 import { registerClockRoutes } from "./routes/clock.js";
+import { registerCorporateActionRoutes } from "./routes/corporate-actions.js";
 import { registerOrderRoutes } from "./routes/orders.js";
 import { registerPositionRoutes } from "./routes/positions.js";
 import { registerWatchlistRoutes } from "./routes/watchlists.js";
@@ -64,6 +67,8 @@ export interface SimHandle {
   readonly clock: ControllableClock;
   readonly prices: PriceEngine;
   readonly exchange: Exchange;
+  /** Every REST route the simulator serves, as `METHOD /pattern` (`/v2/orders/:order_id`). */
+  readonly routes: readonly string[];
   stats(): SimStats;
   close(): Promise<void>;
 }
@@ -82,11 +87,13 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
     nowMs: clock.now(),
     priceOf: (s) => prices.priceAt(s, clock.now()),
   });
+  const tape = createTape({ prices, seed: prices.seed });
   const exchange = createExchange({
     clock,
     prices,
     universe,
     cash: opts.cash ?? 100_000,
+    lastTrade: (symbol, atMs) => tape.lastTradeAtOrBefore(symbol, atMs),
     ...(opts.liquidityNotional === undefined ? {} : { liquidityNotional: opts.liquidityNotional }),
   });
   const streams = createStreamRegistry();
@@ -103,12 +110,14 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
   registerAssetRoutes(router, ctx);
   registerClockRoutes(router, ctx);
   registerWatchlistRoutes(router, ctx);
+  const corporateActions = createCorporateActions({ prices, symbols: universe.assets.map((a) => a.symbol) });
+  registerCorporateActionRoutes(router, ctx, corporateActions);
 
   const upgrades = new Map<string, (socket: WebSocket, req: IncomingMessage) => void>();
   upgrades.set("/stream", (socket) =>
     handleTradingStream(socket, { streams, exchange, authenticate: auth.pair }),
   );
-  registerMarketDataRoutes(router, { prices, clock, assets: universe.assets });
+  registerMarketDataRoutes(router, { prices, clock, assets: universe.assets, corporateActions });
   for (const feed of DATA_FEEDS)
     upgrades.set(`/v2/${feed}`, (socket, req) =>
       handleDataStream(socket, req, { feed, prices, clock, streams, authenticate: auth.pair }),
@@ -123,6 +132,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
     stats,
     control,
     upgrades,
+    isPublic: (path) => path.startsWith("/v1beta3/crypto/"),
     ...(opts.logger === undefined ? {} : { logger: opts.logger }),
   });
   try {
@@ -150,6 +160,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<SimHandle> {
     clock,
     prices,
     exchange,
+    routes: router.routes(),
     stats: () => stats.snapshot(streams.snapshot(), exchange.ordersByClientOrderId),
     close() {
       closed ??= (async () => {

@@ -25,6 +25,8 @@ export interface MatchingRouter extends SimRouter {
   match(method: string, path: string): RouteMatch | undefined;
   /** Whether any method has a route for the path (405 vs 404). */
   hasPath(path: string): boolean;
+  /** Every registered route as `METHOD /pattern`, in registration order. */
+  routes(): string[];
 }
 
 const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
@@ -39,6 +41,7 @@ function split(path: string): string[] {
 
 export function createSimRouter(): MatchingRouter {
   const table = new Map<string, Route[]>();
+  const registered: string[] = [];
   const key = (method: string, first: string): string => `${method} ${first}`;
 
   function tryRoute(route: Route, parts: readonly string[]): Record<string, string> | undefined {
@@ -86,10 +89,12 @@ export function createSimRouter(): MatchingRouter {
         (a, b) => a.segments.filter((s) => s === null).length - b.segments.filter((s) => s === null).length,
       );
       table.set(k, list);
+      registered.push(`${method} ${pattern}`);
     },
     match(method, path) {
       return find(method, split(path));
     },
+    routes: () => [...registered],
     hasPath(path) {
       const parts = split(path);
       return ["GET", "POST", "PUT", "PATCH", "DELETE"].some((m) => find(m, parts) !== undefined);

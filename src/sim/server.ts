@@ -31,11 +31,15 @@ export interface SimServerDeps {
   /** Upgrade handlers by exact path; the socket is already a WebSocket. */
   readonly upgrades: ReadonlyMap<string, (socket: WebSocket, req: IncomingMessage) => void>;
   readonly logger?: SimLogger;
+  /** Paths Alpaca serves without credentials (crypto market data); they count under `anonymous`. */
+  readonly isPublic?: (path: string) => boolean;
   /** Largest accepted request body (default 1 MiB). */
   readonly maxBodyBytes?: number;
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
+/** The key public (unauthenticated) requests count and are rate limited under. */
+export const ANONYMOUS = "anonymous";
 
 export interface SimServer {
   readonly server: Server;
@@ -131,7 +135,7 @@ export function createSimServer(deps: SimServerDeps): SimServer {
       return;
     }
 
-    const keyId = auth.fromHeaders(req.headers);
+    const keyId = auth.fromHeaders(req.headers) ?? (deps.isPublic?.(path) ? ANONYMOUS : undefined);
     if (keyId === undefined) {
       req.resume();
       send(res, 401, { code: ALPACA_CODES.unauthorized, message: "request is not authorized" });

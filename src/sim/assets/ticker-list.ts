@@ -324,7 +324,7 @@ STX|Seagate Technology Holdings plc|NASDAQ
 TER|Teradyne, Inc.|NASDAQ
 WAT|Waters Corporation|NYSE
 K|Kellanova|NYSE
-CBOE|Cboe Global Markets, Inc.|CBOE
+CBOE|Cboe Global Markets, Inc.|BATS
 ATO|Atmos Energy Corporation|NYSE
 BLDR|Builders FirstSource, Inc.|NYSE
 LH|Labcorp Holdings Inc.|NYSE

@@ -3,12 +3,13 @@
  * derived deterministically from the seed, plus a few option contracts on liquid underlyings.
  */
 import { addDays, easternDate, tradingDay } from "../calendar.js";
-import { stableFraction, stableUuid } from "../ids.js";
+import { stableFraction, stableUuid, syntheticCusip } from "../ids.js";
+import { CRYPTO_PAIRS, type CryptoPair } from "../market/crypto-pairs.js";
 import { TICKERS } from "./ticker-list.js";
 
 export interface SimAsset {
   readonly id: string;
-  readonly class: "us_equity";
+  readonly class: "us_equity" | "crypto";
   readonly exchange: string;
   readonly symbol: string;
   readonly name: string;
@@ -17,7 +18,15 @@ export interface SimAsset {
   readonly marginable: boolean;
   readonly shortable: boolean;
   readonly easy_to_borrow: boolean;
+  /** US equities only. */
+  readonly borrow_status?: "easy_to_borrow" | "hard_to_borrow";
   readonly fractionable: boolean;
+  /** Decimal strings: the smallest order, the quantity step and the price tick. */
+  readonly min_order_size: string;
+  readonly min_trade_increment: string;
+  readonly price_increment: string;
+  /** Synthetic CUSIP-shaped id for equities (real CUSIPs are licensed data); null for crypto. */
+  readonly cusip: string | null;
   readonly maintenance_margin_requirement: number;
   readonly margin_requirement_long: string;
   readonly margin_requirement_short: string;
@@ -46,11 +55,57 @@ export interface SimOptionContract {
 }
 
 export interface Universe {
+  /** US equities. */
   readonly assets: readonly SimAsset[];
-  /** By symbol (upper case) and by id. */
+  /** Crypto pairs (`BTC/USD`). */
+  readonly crypto: readonly SimAsset[];
+  /** By symbol (upper case; a crypto pair also without its slash) and by id. */
   find(symbolOrId: string): SimAsset | undefined;
   readonly options: readonly SimOptionContract[];
   findOption(symbolOrId: string): SimOptionContract | undefined;
+}
+
+/** A decimal step as Alpaca prints it (`0.0001`, `1`). */
+const step = (x: number): string => (x >= 1 ? String(Math.round(x)) : x.toFixed(Math.round(-Math.log10(x))));
+
+/**
+ * A crypto pair as Alpaca lists it (exchange `ALPACA`, name `BTC/USD pair`): fractional, not
+ * marginable or shortable. The smallest order (and the quantity step) is worth about $10 at the
+ * pair's level (BTC 0.0001); the price tick is about a ten-thousandth of the price (BTC $1),
+ * never finer than 0.0001.
+ */
+function cryptoAsset(p: CryptoPair, price: number): SimAsset {
+  const minOrder = 10 ** Math.floor(Math.log10(10 / Math.max(price, 1e-9)));
+  const tick = Math.min(1, Math.max(0.0001, 10 ** (Math.floor(Math.log10(Math.max(price, 1e-9))) - 4)));
+  return {
+    id: stableUuid("asset", p.symbol),
+    class: "crypto",
+    exchange: "ALPACA",
+    symbol: p.symbol,
+    name: `${p.symbol} pair`,
+    status: "active",
+    tradable: true,
+    marginable: false,
+    shortable: false,
+    easy_to_borrow: false,
+    fractionable: true,
+    min_order_size: step(minOrder),
+    min_trade_increment: step(minOrder),
+    price_increment: step(tick),
+    cusip: null,
+    maintenance_margin_requirement: 100,
+    margin_requirement_long: "100",
+    margin_requirement_short: "100",
+    attributes: [],
+  };
+}
+
+/** Fractionable equities trade to 9 decimals, others in whole shares; prices in cents. */
+function equityIncrements(
+  fractionable: boolean,
+): Pick<SimAsset, "min_order_size" | "min_trade_increment" | "price_increment"> {
+  const step = fractionable ? "0.000000001" : "1";
+  return { min_order_size: step, min_trade_increment: step, price_increment: "0.01" };
 }
 
 /** Underlyings that get option contracts. */
@@ -73,6 +128,8 @@ export function createUniverse(opts: {
     const etf = exchange === "ARCA" || exchange === "BATS";
     const inactive = r("inactive") < 0.01;
     const shortable = r("shortable") < 0.95;
+    const easyToBorrow = shortable && r("etb") < 0.9;
+    const fractionable = r("fractionable") < 0.92;
     const asset: SimAsset = {
       id: stableUuid("asset", symbol),
       class: "us_equity",
@@ -83,8 +140,11 @@ export function createUniverse(opts: {
       tradable: !inactive,
       marginable: r("marginable") < 0.97,
       shortable,
-      easy_to_borrow: shortable && r("etb") < 0.9,
-      fractionable: r("fractionable") < 0.92,
+      easy_to_borrow: easyToBorrow,
+      borrow_status: easyToBorrow ? "easy_to_borrow" : "hard_to_borrow",
+      fractionable,
+      ...equityIncrements(fractionable),
+      cusip: syntheticCusip(symbol),
       maintenance_margin_requirement: 30,
       margin_requirement_long: "30",
       margin_requirement_short: "30",
@@ -105,11 +165,20 @@ export function createUniverse(opts: {
       marginable: true,
       shortable: true,
       easy_to_borrow: true,
+      borrow_status: "easy_to_borrow",
       fractionable: true,
+      ...equityIncrements(true),
     };
     assets[assets.indexOf(a)] = full;
     bySymbol.set(s, full);
     byId.set(full.id, full);
+  }
+
+  const crypto = CRYPTO_PAIRS.map((p) => cryptoAsset(p, opts.priceOf(p.symbol)));
+  for (const c of crypto) {
+    bySymbol.set(c.symbol, c);
+    bySymbol.set(c.symbol.replace("/", ""), c);
+    byId.set(c.id, c);
   }
 
   const options = buildOptions(opts, bySymbol);
@@ -117,6 +186,7 @@ export function createUniverse(opts: {
   const optById = new Map(options.map((o) => [o.id, o]));
   return {
     assets,
+    crypto,
     find: (s) => bySymbol.get(s.toUpperCase()) ?? byId.get(s),
     options,
     findOption: (s) => optBySymbol.get(s.toUpperCase()) ?? optById.get(s),

@@ -6,10 +6,11 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Universe } from "../assets/universe.js";
-import { easternDate, nextTradingDay, tradingDay } from "../calendar.js";
+import { addDays, easternDate, nextTradingDay, previousTradingDay, tradingDay } from "../calendar.js";
 import type { ControllableClock } from "../clock.js";
 import type { PriceEngine } from "../contract.js";
 import { stableUuid } from "../ids.js";
+import { isCryptoSymbol } from "../market/crypto-pairs.js";
 import { ALPACA_CODES, forbidden, notFound, SimApiError, unprocessable } from "../sim-error.js";
 import { type AccountMetrics, computeMetrics } from "./account-metrics.js";
 import { openAccount } from "./accounts.js";
@@ -29,7 +30,16 @@ export interface ExchangeDeps {
   readonly newId?: () => string;
   /** Dollar volume one evaluation can fill per order before it becomes a partial fill (default 250,000). */
   readonly liquidityNotional?: number;
+  /**
+   * The last trade on the simulated tape (what the data API serves) at or before an instant.
+   * Extended-hours orders outside the regular session fill only at these prices; without it they
+   * fill at the engine's price.
+   */
+  readonly lastTrade?: (symbol: string, atMs: number) => { readonly p: number; readonly t: number };
 }
+
+/** Calendar days a gtc order stays open. */
+export const GTC_DAYS = 90;
 
 export type TradeUpdateListener = (keyId: string, update: TradeUpdate) => void;
 
@@ -105,6 +115,13 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     return end(nextTradingDay(today));
   }
 
+  /** A gtc order lives 90 days: it expires at the close of the last trading day within them. */
+  function gtcExpiry(now: number, extended: boolean): number {
+    const last = addDays(easternDate(now), GTC_DAYS);
+    const td = tradingDay(last) ?? previousTradingDay(last);
+    return extended ? td.sessionCloseMs : td.closeMs;
+  }
+
   /** Alpaca's position_intent when the client gave none: opening or closing, given the position. */
   function intentFor(a: SimAccount, symbol: string, side: SimOrder["side"]): SimOrder["positionIntent"] {
     const pos = a.positions.get(symbol)?.qty ?? 0;
@@ -113,6 +130,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
   }
 
   function eligible(o: SimOrder, now: number): boolean {
+    if (isCryptoSymbol(o.symbol)) return true; // around the clock, whatever the stock session
     if (clock.forced !== undefined) return clock.forced;
     if (o.timeInForce === "opg") return o.executeAt !== undefined && now >= o.executeAt && clock.isOpen(now);
     if (o.timeInForce === "cls") return o.executeAt !== undefined && now >= o.executeAt;
@@ -166,6 +184,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     };
     const { nextOpen, nextClose } = clock.nextOpenClose(now);
     if (o.timeInForce === "day") o.expiresAt = dayExpiry(now, o.extendedHours);
+    if (o.timeInForce === "gtc") o.expiresAt = gtcExpiry(now, o.extendedHours);
     if (o.timeInForce === "opg") o.executeAt = nextOpen;
     if (o.timeInForce === "cls") o.executeAt = nextClose;
     if (o.status === "accepted" && eligible(o, now)) o.status = "new";
@@ -190,8 +209,11 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     });
   }
 
-  function submit(keyId: string, req: OrderRequest): SimOrder {
+  function submit(keyId: string, reqIn: OrderRequest): SimOrder {
     const a = account(keyId);
+    // the asset's own spelling: `BTCUSD` → `BTC/USD`
+    const listed = universe.find(reqIn.symbol)?.symbol;
+    const req = listed === undefined || listed === reqIn.symbol ? reqIn : { ...reqIn, symbol: listed };
     checkSubmit(a, req);
     let parent: SimOrder;
     const exit = req.side === "buy" ? "sell" : "buy";
@@ -336,7 +358,13 @@ export function createExchange(deps: ExchangeDeps): Exchange {
     const at =
       o.timeInForce === "cls" && clock.forced === undefined && o.executeAt !== undefined ? o.executeAt : now;
     let price: number;
-    if (memo !== undefined && at === now) {
+    if (o.extendedHours && deps.lastTrade !== undefined && clock.forced === undefined && !clock.isOpen(now)) {
+      // pre-market / after-hours: only a print the tape shows, and each print at most once
+      const print = deps.lastTrade(o.symbol, now);
+      if (o.lastPrintMs !== undefined && print.t <= o.lastPrintMs) return;
+      o.lastPrintMs = print.t;
+      price = print.p;
+    } else if (memo !== undefined && at === now) {
       price = memo.get(o.symbol) ?? priceOf(o.symbol, at);
       memo.set(o.symbol, price);
     } else price = priceOf(o.symbol, at);
@@ -496,7 +524,7 @@ export function createExchange(deps: ExchangeDeps): Exchange {
       notional: undefined,
       side: pos.qty > 0 ? "sell" : "buy",
       type: "market",
-      timeInForce: "day",
+      timeInForce: isCryptoSymbol(symbol) ? "gtc" : "day",
       limitPrice: undefined,
       stopPrice: undefined,
       trailPrice: undefined,

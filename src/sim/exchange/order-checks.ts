@@ -28,6 +28,10 @@ export function checkOrder(a: SimAccount, req: OrderRequest, ctx: OrderCheckCont
   const { asset, price } = ctx;
   if (!asset) throw unprocessable(`symbol: asset "${req.symbol}" not found`);
   if (!asset.tradable) throw unprocessable(`symbol: asset "${req.symbol}" is not tradable`);
+  if (asset.class === "crypto") {
+    checkCryptoOrder(a, req, asset, ctx);
+    return;
+  }
   const fractional = req.notional !== undefined || (req.qty !== undefined && !Number.isInteger(req.qty));
   if (fractional && (!asset.fractionable || !a.config.fractional_trading))
     throw unprocessable(`qty: asset "${req.symbol}" is not fractionable`);
@@ -85,4 +89,58 @@ export function checkOrder(a: SimAccount, req: OrderRequest, ctx: OrderCheckCont
         daytrade_count: m.daytradeCount,
       });
   }
+}
+
+/** Whether `x` is a whole number of `step`s (tolerating binary floating-point noise). */
+const onStep = (x: number, step: number): boolean => {
+  const n = x / step;
+  return Math.abs(n - Math.round(n)) <= 1e-6;
+};
+
+/**
+ * Crypto: no margin, no shorting, no day-trade rule. A buy is paid from cash (the non-marginable
+ * buying power); a sell needs the coins; a quantity under the asset's `min_order_size` is refused.
+ */
+function checkCryptoOrder(a: SimAccount, req: OrderRequest, asset: SimAsset, ctx: OrderCheckContext): void {
+  if (req.clientOrderId !== undefined && a.byClientOrderId.has(req.clientOrderId))
+    throw new SimApiError(422, ALPACA_CODES.malformed, "client_order_id must be unique");
+  const symbol = asset.symbol;
+  const qty = req.qty ?? (req.notional ?? 0) / ctx.price;
+  const min = Number(asset.min_order_size);
+  // selling the whole position is always allowed, whatever its precision (notional buys leave odd sizes)
+  const wholePosition =
+    req.side === "sell" && Math.abs((a.positions.get(symbol)?.qty ?? Number.NaN) - qty) < 1e-9;
+  if (req.qty !== undefined && !wholePosition && qty < min - 1e-12)
+    throw unprocessable(`qty: must be at least ${asset.min_order_size} for ${symbol} (min_order_size)`);
+  if (req.qty !== undefined && !wholePosition && !onStep(req.qty, Number(asset.min_trade_increment)))
+    throw unprocessable(
+      `qty: must be a multiple of ${asset.min_trade_increment} for ${symbol} (min_trade_increment)`,
+    );
+  for (const [field, price] of [
+    ["limit_price", req.limitPrice],
+    ["stop_price", req.stopPrice],
+  ] as const)
+    if (price !== undefined && !onStep(price, Number(asset.price_increment)))
+      throw unprocessable(
+        `${field}: must be a multiple of ${asset.price_increment} for ${symbol} (price_increment)`,
+      );
+  if (req.side === "sell") {
+    let pendingSells = 0;
+    for (const o of a.openOrders)
+      if (OPEN_STATUSES.has(o.status) && o.symbol === symbol && o.side === "sell")
+        pendingSells += remainingQty(o, ctx.price);
+    const available = roundQty(Math.max(0, (a.positions.get(symbol)?.qty ?? 0) - pendingSells));
+    if (qty > available + 1e-9)
+      throw forbidden(
+        `insufficient balance for ${symbol.split("/")[0]} (requested: ${roundQty(qty)}, available: ${available})`,
+      );
+    return;
+  }
+  const cost = req.notional ?? qty * (req.limitPrice ?? ctx.price);
+  const cash = ctx.metrics().nonMarginableBuyingPower;
+  if (cost > cash + 1e-6)
+    throw forbidden("insufficient buying power", {
+      buying_power: cash.toFixed(2),
+      cost_basis: cost.toFixed(2),
+    });
 }

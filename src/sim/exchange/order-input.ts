@@ -66,6 +66,30 @@ function positive(body: Json, field: string): number | undefined {
   return n;
 }
 
+/** Alpaca's message for a price finer than its tick. */
+export const SUB_PENNY = "sub-penny increment does not fulfill minimum pricing criteria";
+
+/** Whether `n` is a whole number of `10^-dp` (tolerating binary floating-point noise). */
+export function hasAtMostDecimals(n: number, dp: number): boolean {
+  const scaled = n * 10 ** dp;
+  return Math.abs(scaled - Math.round(scaled)) <= 1e-9 * Math.max(1, Math.abs(scaled));
+}
+
+/** A price: positive, and on the equity tick (cents at or above $1.00, 1/100 cent below). */
+function price(body: Json, field: string, label = field): number | undefined {
+  const n = positive(body, field);
+  if (n !== undefined && !hasAtMostDecimals(n, n >= 1 ? 2 : 4)) throw unprocessable(`${label}: ${SUB_PENNY}`);
+  return n;
+}
+
+/** Quantities are kept to 9 decimals: one that rounds to zero is refused, not placed. */
+function quantity(body: Json, field: string): number | undefined {
+  const n = positive(body, field);
+  if (n !== undefined && Math.round(n * 1e9) === 0)
+    throw unprocessable(`${field}: must be at least 0.000000001 (it rounds to zero)`);
+  return n;
+}
+
 function enumField<T extends string>(body: Json, field: string, values: readonly T[]): T | undefined {
   const v = body[field];
   if (v === undefined || v === null) return undefined;
@@ -89,10 +113,32 @@ function clientOrderId(body: Json): string | undefined {
   return v;
 }
 
-export function parseOrderRequest(body: unknown): OrderRequest {
+export interface ParseOptions {
+  /** Whether a symbol is a crypto pair (besides any symbol with a slash, `BTC/USD`). */
+  readonly isCrypto?: (symbol: string) => boolean;
+}
+
+/** Crypto: market, limit and stop-limit orders, gtc or ioc, simple, never extended hours. */
+function checkCrypto(
+  type: OrderType,
+  timeInForce: TimeInForce,
+  orderClass: OrderClass,
+  extendedHours: boolean,
+): void {
+  if (type !== "market" && type !== "limit" && type !== "stop_limit")
+    throw unprocessable(`type: crypto orders must be market, limit or stop_limit (got ${type})`);
+  if (timeInForce !== "gtc" && timeInForce !== "ioc")
+    throw unprocessable(`time_in_force: crypto orders must be gtc or ioc (got ${timeInForce})`);
+  if (orderClass !== "simple") throw unprocessable("order_class: crypto orders must be simple");
+  if (extendedHours) throw unprocessable("extended_hours: crypto trades around the clock; not applicable");
+}
+
+export function parseOrderRequest(body: unknown, opts: ParseOptions = {}): OrderRequest {
   if (!isRecord(body)) throw badRequest("request body must be a JSON object");
   const symbolRaw = body.symbol;
   if (typeof symbolRaw !== "string" || symbolRaw.trim() === "") throw unprocessable("symbol is required");
+  const symbol = symbolRaw.trim().toUpperCase();
+  const crypto = symbol.includes("/") || (opts.isCrypto?.(symbol) ?? false);
   const side = enumField(body, "side", SIDES);
   if (!side) throw unprocessable("side is required");
   const type = enumField(body, "type", ORDER_TYPES) ?? enumField(body, "order_type", ORDER_TYPES);
@@ -100,13 +146,14 @@ export function parseOrderRequest(body: unknown): OrderRequest {
   const timeInForce = enumField(body, "time_in_force", TIME_IN_FORCE);
   if (!timeInForce) throw unprocessable("time_in_force is required");
   const orderClass = enumField(body, "order_class", [...ORDER_CLASSES, ""] as const) || "simple";
-  const qty = positive(body, "qty");
+  const qty = quantity(body, "qty");
   const notional = positive(body, "notional");
+  if (notional !== undefined && notional < 1) throw unprocessable("notional: must be at least 1 (USD)");
   if (qty !== undefined && notional !== undefined)
     throw unprocessable("qty and notional cannot both be given");
   if (qty === undefined && notional === undefined) throw unprocessable("qty or notional is required");
-  const limitPrice = positive(body, "limit_price");
-  const stopPrice = positive(body, "stop_price");
+  const limitPrice = price(body, "limit_price");
+  const stopPrice = price(body, "stop_price");
   const trailPrice = positive(body, "trail_price");
   const trailPercent = positive(body, "trail_percent");
   const extendedHours = boolField(body, "extended_hours") ?? false;
@@ -126,25 +173,28 @@ export function parseOrderRequest(body: unknown): OrderRequest {
   }
 
   const fractional = notional !== undefined || (qty !== undefined && !Number.isInteger(qty));
-  if (fractional) {
+  if (crypto) checkCrypto(type, timeInForce, orderClass, extendedHours);
+  else if (fractional) {
     if (type !== "market" && type !== "limit")
       throw unprocessable("fractional orders must be market or limit orders (qty/notional)");
     if (timeInForce !== "day") throw unprocessable("fractional orders must be DAY orders (time_in_force)");
     if (orderClass !== "simple") throw unprocessable("fractional orders must be simple orders (order_class)");
   }
-  if (extendedHours && (type !== "limit" || timeInForce !== "day"))
-    throw unprocessable("extended hours order must be DAY limit orders (extended_hours)");
+  if (!crypto && extendedHours && (type !== "limit" || (timeInForce !== "day" && timeInForce !== "gtc")))
+    throw unprocessable(
+      "extended hours orders must be limit orders with time_in_force day or gtc (extended_hours)",
+    );
 
   const tp = body.take_profit;
   const sl = body.stop_loss;
   if (tp !== undefined && tp !== null && !isRecord(tp)) throw unprocessable("take_profit must be an object");
   if (sl !== undefined && sl !== null && !isRecord(sl)) throw unprocessable("stop_loss must be an object");
-  const takeProfitLimit = isRecord(tp) ? positive(tp, "limit_price") : undefined;
+  const takeProfitLimit = isRecord(tp) ? price(tp, "limit_price", "take_profit.limit_price") : undefined;
   if (isRecord(tp) && takeProfitLimit === undefined)
     throw unprocessable("take_profit.limit_price is required");
-  const stopLossStop = isRecord(sl) ? positive(sl, "stop_price") : undefined;
+  const stopLossStop = isRecord(sl) ? price(sl, "stop_price", "stop_loss.stop_price") : undefined;
   if (isRecord(sl) && stopLossStop === undefined) throw unprocessable("stop_loss.stop_price is required");
-  const stopLossLimit = isRecord(sl) ? positive(sl, "limit_price") : undefined;
+  const stopLossLimit = isRecord(sl) ? price(sl, "limit_price", "stop_loss.limit_price") : undefined;
   const takeProfit = takeProfitLimit === undefined ? undefined : { limitPrice: takeProfitLimit };
   const stopLoss =
     stopLossStop === undefined ? undefined : { stopPrice: stopLossStop, limitPrice: stopLossLimit };
@@ -178,7 +228,7 @@ export function parseOrderRequest(body: unknown): OrderRequest {
       throw unprocessable(`take_profit.limit_price must be ${long ? "above" : "below"} stop_loss.stop_price`);
   }
   return {
-    symbol: symbolRaw.trim().toUpperCase(),
+    symbol,
     qty,
     notional,
     side,
@@ -200,10 +250,10 @@ export function parseOrderRequest(body: unknown): OrderRequest {
 export function parseReplaceRequest(body: unknown): ReplaceRequest {
   if (!isRecord(body)) throw badRequest("request body must be a JSON object");
   const req: ReplaceRequest = {
-    qty: positive(body, "qty"),
+    qty: quantity(body, "qty"),
     timeInForce: enumField(body, "time_in_force", TIME_IN_FORCE),
-    limitPrice: positive(body, "limit_price"),
-    stopPrice: positive(body, "stop_price"),
+    limitPrice: price(body, "limit_price"),
+    stopPrice: price(body, "stop_price"),
     trail: positive(body, "trail"),
     clientOrderId: clientOrderId(body),
   };

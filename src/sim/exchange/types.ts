@@ -84,10 +84,12 @@ export interface SimOrder {
   parentId: string | undefined;
   /** A stop or stop_limit whose stop has been touched. */
   triggered: boolean;
-  /** Day orders: when they expire (epoch ms). */
+  /** Day and gtc orders: when they expire (epoch ms). */
   expiresAt: number | undefined;
   /** opg/cls: the session instant at which they execute. */
   executeAt: number | undefined;
+  /** Extended hours: the tape print last matched against (a print is matched at most once). */
+  lastPrintMs?: number;
 }
 
 export interface SimPosition {

@@ -1,6 +1,6 @@
 /**
- * Historical trades, quotes and bars of one symbol as lazy, ordered generators (regular session
- * only, `FAKEPACA` around the clock, never past `nowMs`), and a pager that walks several symbols
+ * Historical trades, quotes and bars of one symbol as lazy, ordered generators (trades and quotes
+ * of stocks over the extended 04:00–20:00 session when asked, bars the regular session only; `FAKEPACA` around the clock, never past `nowMs`), and a pager that walks several symbols
  * in symbol order with one `limit` for the whole page and an opaque `symbol|t` resume token.
  */
 import type { BarSource } from "./bars.js";
@@ -15,8 +15,9 @@ export function* tradesOf(
   fromMs: number,
   toMs: number,
   desc: boolean,
+  extended = false,
 ): Generator<TapeTrade> {
-  for (const s of sessionsBetween(symbol, fromMs, toMs, desc)) {
+  for (const s of sessionsBetween(symbol, fromMs, toMs, desc, extended)) {
     const lo = Math.max(s.openMs, fromMs);
     const hi = Math.min(s.closeMs - 1, toMs);
     const m0 = Math.floor(lo / 60_000);
@@ -35,8 +36,9 @@ export function* quotesOf(
   fromMs: number,
   toMs: number,
   desc: boolean,
+  extended = false,
 ): Generator<TapeQuote> {
-  for (const s of sessionsBetween(symbol, fromMs, toMs, desc)) {
+  for (const s of sessionsBetween(symbol, fromMs, toMs, desc, extended)) {
     const lo = Math.max(s.openMs, fromMs);
     const hi = Math.min(s.closeMs - 1, toMs);
     const s0 = Math.floor(lo / 1000);

@@ -1,14 +1,15 @@
 /**
  * "Latest" views — latest trade, quote and minute bar, and snapshots — shared by the stock and
  * option routes. When the clock says the market is open (or for `FAKEPACA`) "latest" is now;
- * otherwise it is the end of the symbol's last regular session, so a closed market keeps
- * showing the previous close.
+ * otherwise bars refer to the end of the symbol's last regular session, and trades and quotes
+ * to now during pre-market and after-hours or the end of the last extended session.
  */
 
-import { addDays } from "../calendar.js";
+import { addDays, isExtendedSessionOpen } from "../calendar.js";
 import type { SimClock } from "../contract.js";
 import type { Bar, BarSource } from "./bars.js";
-import { ALWAYS_OPEN_SYMBOL, lastSessionAtOrBefore, type Session, sessionOf } from "./sessions.js";
+import { parseOcc } from "./options.js";
+import { lastSessionAtOrBefore, type Session, sessionOf, tradesAroundTheClock } from "./sessions.js";
 import type { Tape, TapeQuote, TapeTrade } from "./tape.js";
 
 export interface Snapshot {
@@ -20,8 +21,10 @@ export interface Snapshot {
 }
 
 export interface LatestView {
-  /** The instant "latest" refers to for a symbol. */
+  /** The instant "latest" bars refer to for a symbol (regular session). */
   effectiveNow(symbol: string): number;
+  /** The instant the latest trade and quote refer to (extended session). */
+  tapeNow(symbol: string): number;
   trade(symbol: string): TapeTrade;
   quote(symbol: string): TapeQuote;
   minuteBar(symbol: string): Bar | undefined;
@@ -33,9 +36,31 @@ export function createLatestView(deps: { tape: Tape; bars: BarSource; clock: Sim
 
   function effectiveNow(symbol: string): number {
     const now = clock.now();
-    if (symbol === ALWAYS_OPEN_SYMBOL || clock.isOpen(now)) return now;
+    if (tradesAroundTheClock(symbol) || clock.isOpen(now)) return now;
     const s = lastSessionAtOrBefore(symbol, now);
     return s ? Math.min(now, s.closeMs - 1) : now;
+  }
+
+  /**
+   * The instant the latest trade and quote refer to: the tape trades through the extended session
+   * (pre-market and after-hours too), so outside it "latest" is the end of the last extended session.
+   */
+  function tapeNow(symbol: string): number {
+    const now = clock.now();
+    if (tradesAroundTheClock(symbol) || clock.isOpen(now)) return now;
+    if (parseOcc(symbol) !== undefined) return effectiveNow(symbol); // options: regular session only
+    const extendedOpen = clock.isExtendedOpen ? clock.isExtendedOpen(now) : isExtendedSessionOpen(now);
+    if (extendedOpen) return now;
+    // closed (by the calendar, or forced closed inside a session): the last session that ended
+    const s = lastSessionEndedBy(symbol, now);
+    return s ? s.closeMs - 1 : now;
+  }
+
+  function lastSessionEndedBy(symbol: string, atMs: number): Session | undefined {
+    let s = lastSessionAtOrBefore(symbol, atMs, true);
+    for (let i = 0; s && s.closeMs > atMs && i < 30; i++)
+      s = lastSessionAtOrBefore(symbol, s.openMs - 1, true);
+    return s;
   }
 
   function minuteBar(symbol: string): Bar | undefined {
@@ -55,16 +80,18 @@ export function createLatestView(deps: { tape: Tape; bars: BarSource; clock: Sim
 
   return {
     effectiveNow,
-    trade: (symbol) => tape.lastTradeAtOrBefore(symbol, effectiveNow(symbol)),
-    quote: (symbol) => tape.lastQuoteAtOrBefore(symbol, effectiveNow(symbol)),
+    tapeNow,
+    trade: (symbol) => tape.lastTradeAtOrBefore(symbol, tapeNow(symbol)),
+    quote: (symbol) => tape.lastQuoteAtOrBefore(symbol, tapeNow(symbol)),
     minuteBar,
     snapshot(symbol) {
       const at = effectiveNow(symbol);
       const session = lastSessionAtOrBefore(symbol, at);
       const prev = session ? previousSession(symbol, session) : undefined;
+      const tapeAt = tapeNow(symbol);
       return {
-        latestTrade: tape.lastTradeAtOrBefore(symbol, at),
-        latestQuote: tape.lastQuoteAtOrBefore(symbol, at),
+        latestTrade: tape.lastTradeAtOrBefore(symbol, tapeAt),
+        latestQuote: tape.lastQuoteAtOrBefore(symbol, tapeAt),
         minuteBar: minuteBar(symbol),
         dailyBar: session ? bars.dailyBar(symbol, session, at) : undefined,
         prevDailyBar: prev ? bars.dailyBar(symbol, prev, at) : undefined,

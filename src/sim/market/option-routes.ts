@@ -20,23 +20,13 @@ import {
   parseSymbol,
   parseSymbols,
   parseTimeframeParam,
-  toResponse,
+  wrap,
 } from "./params.js";
 import { midnightOf } from "./sessions.js";
 import type { TapeTrade } from "./tape.js";
 import { wireBar, wireQuote, wireTrade } from "./wire.js";
 
 const OPTION_FEEDS = ["indicative", "opra"] as const;
-
-function wrap(fn: (req: SimRequest) => SimResponse): (req: SimRequest) => SimResponse {
-  return (req) => {
-    try {
-      return fn(req);
-    } catch (err) {
-      return toResponse(err);
-    }
-  };
-}
 
 function occList(q: URLSearchParams): OccSymbol[] {
   return parseSymbols(q, OCC_RE).map((s) => {

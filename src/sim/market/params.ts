@@ -2,7 +2,7 @@
  * Query-parameter parsing for the market-data REST routes. Each failure is a 400 (or 422 for
  * well-formed but inconsistent values) with Alpaca's `{code, message}` body naming the parameter.
  */
-import type { SimResponse } from "../contract.js";
+import type { SimRequest, SimResponse } from "../contract.js";
 import { parseTimeframe, type Timeframe } from "./timeframe.js";
 
 export const FEEDS = ["iex", "sip", "otc", "boats", "delayed_sip", "indicative", "opra"] as const;
@@ -26,6 +26,17 @@ export function errorResponse(status: number, message: string): SimResponse {
 export function toResponse(err: unknown): SimResponse {
   if (err instanceof ParamError) return errorResponse(err.status, err.message);
   throw err;
+}
+
+/** A route handler whose ParamErrors become Alpaca's `{code, message}` answers. */
+export function wrap(fn: (req: SimRequest) => SimResponse): (req: SimRequest) => SimResponse {
+  return (req) => {
+    try {
+      return fn(req);
+    } catch (err) {
+      return toResponse(err);
+    }
+  };
 }
 
 /** RFC 3339 date-time (any fraction, Z or ±hh:mm) or a plain `YYYY-MM-DD` date (UTC midnight). */

@@ -25,6 +25,7 @@
  * one tracked symbol, is unref'd (never keeps the process alive) and stops with `close()`.
  */
 import type { PriceEngine, SimClock } from "../contract.js";
+import { CRYPTO_PAIRS } from "./crypto-pairs.js";
 import { hash4, hashString, mix32, unit } from "./hash.js";
 
 export interface PriceEngineOptions {
@@ -83,6 +84,7 @@ const KNOWN_LEVELS: Readonly<Record<string, number>> = {
   QQQ: 430,
   IWM: 200,
   FAKEPACA: 100,
+  ...Object.fromEntries(CRYPTO_PAIRS.map((p) => [p.symbol, p.level])),
 };
 
 interface SymbolParams {

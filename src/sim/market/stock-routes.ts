@@ -21,7 +21,7 @@ import {
   parseSymbol,
   parseSymbols,
   parseTimeframeParam,
-  toResponse,
+  wrap,
 } from "./params.js";
 import { midnightOf } from "./sessions.js";
 import { wireBar, wireQuote, wireTrade } from "./wire.js";
@@ -34,16 +34,6 @@ const SINGULAR: Readonly<Record<Kind, "bar" | "trade" | "quote">> = {
 };
 
 const STOCK_FEEDS = ["iex", "sip", "otc", "boats", "delayed_sip"] as const;
-
-function wrap(fn: (req: SimRequest) => SimResponse): (req: SimRequest) => SimResponse {
-  return (req) => {
-    try {
-      return fn(req);
-    } catch (err) {
-      return toResponse(err);
-    }
-  };
-}
 
 function withCurrency(q: URLSearchParams, body: Record<string, unknown>): Record<string, unknown> {
   const cur = q.get("currency");
@@ -72,12 +62,12 @@ export function registerStockRoutes(router: SimRouter, md: MarketData): void {
       page = { bySymbol: mapValues(p.bySymbol, wireBar), next: p.next };
     } else if (kind === "trades") {
       const src: ItemSource<ReturnType<typeof tape.tradesInMinute>[number]> = (s, f, t, d) =>
-        tradesOf(tape, s, f, t, d);
+        tradesOf(tape, s, f, t, d, true);
       const p = paginate(known, src, range, desc, limit, token);
       page = { bySymbol: mapValues(p.bySymbol, wireTrade), next: p.next };
     } else {
       const src: ItemSource<ReturnType<typeof tape.quoteInSecond>> = (s, f, t, d) =>
-        quotesOf(tape, s, f, t, d);
+        quotesOf(tape, s, f, t, d, true);
       const p = paginate(known, src, range, desc, limit, token);
       page = { bySymbol: mapValues(p.bySymbol, wireQuote), next: p.next };
     }

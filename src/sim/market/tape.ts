@@ -43,6 +43,8 @@ export interface TapeQuote {
 export interface Tape {
   /** Trades in minute `m` (epoch minutes), in time order. */
   tradesInMinute(symbol: string, m: number): TapeTrade[];
+  /** Volume and trade count of minute `m` counting trades at or before `nowMs` (no prices: cheap). */
+  volumeInMinute(symbol: string, m: number, nowMs: number): { readonly v: number; readonly n: number };
   /** The quote of second `sec` (epoch seconds). */
   quoteInSecond(symbol: string, sec: number): TapeQuote;
   /** Trades with `fromMs <= t < toMs`, in time order. */
@@ -79,13 +81,14 @@ export function createTape(deps: { prices: PriceEngine; seed: number }): Tape {
     return s;
   }
 
-  function tradesInMinute(symbol: string, m: number): TapeTrade[] {
+  /** The priceless part of minute m's trades: times, sizes, ids, venues (all from hashes). */
+  function schedule(symbol: string, m: number): Array<Omit<TapeTrade, "p">> {
     const salt = saltOf(symbol);
     const hm = mix32(salt ^ Math.imul(m | 0, 0x9e3779b1));
     const count = 1 + (hm % MAX_TRADES_PER_MINUTE);
     const slot = 60_000 / count;
     const z = pick(TAPES, salt >>> 3);
-    const out: TapeTrade[] = [];
+    const out: Array<Omit<TapeTrade, "p">> = [];
     for (let j = 0; j < count; j++) {
       const h = mix32(hm ^ Math.imul(j + 1, 0x85ebca6b));
       const h2 = mix32(h ^ 0x27d4eb2f);
@@ -95,7 +98,6 @@ export function createTape(deps: { prices: PriceEngine; seed: number }): Tape {
       out.push({
         t,
         ns: (h2 >>> 8) % 1_000_000,
-        p: prices.priceAt(symbol, t),
         s,
         i: m * 8 + j,
         x: pick(EXCHANGES, h >>> 5),
@@ -104,6 +106,21 @@ export function createTape(deps: { prices: PriceEngine; seed: number }): Tape {
       });
     }
     return out;
+  }
+
+  function tradesInMinute(symbol: string, m: number): TapeTrade[] {
+    return schedule(symbol, m).map((tr) => ({ ...tr, p: prices.priceAt(symbol, tr.t) }));
+  }
+
+  function volumeInMinute(symbol: string, m: number, nowMs: number): { v: number; n: number } {
+    let v = 0;
+    let n = 0;
+    for (const tr of schedule(symbol, m)) {
+      if (tr.t > nowMs) break;
+      v += tr.s;
+      n++;
+    }
+    return { v, n };
   }
 
   function quoteInSecond(symbol: string, sec: number): TapeQuote {
@@ -166,6 +183,7 @@ export function createTape(deps: { prices: PriceEngine; seed: number }): Tape {
 
   return {
     tradesInMinute,
+    volumeInMinute,
     quoteInSecond,
     tradesBetween,
     quotesBetween,

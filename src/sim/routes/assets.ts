@@ -14,9 +14,9 @@ export function registerAssetRoutes(router: SimRouter, ctx: SimContext): void {
       queryEnum(q, "asset_class", ["us_equity", "us_option", "crypto"] as const) ?? "us_equity";
     const exchange = q.get("exchange")?.toUpperCase();
     const attributes = q.get("attributes")?.split(",").filter(Boolean);
-    if (assetClass !== "us_equity") return ok([]);
+    if (assetClass === "us_option") return ok([]);
     return ok(
-      universe.assets
+      (assetClass === "crypto" ? universe.crypto : universe.assets)
         .filter(
           (a) =>
             (status === undefined || a.status === status) &&

@@ -2,7 +2,7 @@
 import type { SimRouter } from "../contract.js";
 import { parseOrderRequest, parseReplaceRequest } from "../exchange/order-input.js";
 import { OPEN_STATUSES, type SimAccount, type SimOrder } from "../exchange/types.js";
-import { notFound, unprocessable } from "../sim-error.js";
+import { ALPACA_CODES, notFound, SimApiError, unprocessable } from "../sim-error.js";
 import { noContent, ok, queryBool, queryEnum, queryInt, queryTime, type SimContext } from "./context.js";
 import { orderWire } from "./wire.js";
 
@@ -12,11 +12,24 @@ function withLegs(a: SimAccount, o: SimOrder, nested: boolean): Record<string, u
   return orderWire(o, legs);
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An order id in a path must be a UUID: anything else is Alpaca's 422 40010001, not a 404. */
+function orderId(raw: string | undefined): string {
+  const id = raw ?? "";
+  if (!UUID.test(id))
+    throw new SimApiError(422, ALPACA_CODES.malformed, `order_id: invalid order ID ${JSON.stringify(id)}`);
+  return id.toLowerCase();
+}
+
 export function registerOrderRoutes(router: SimRouter, ctx: SimContext): void {
   const { exchange } = ctx;
 
   router.add("POST", "/v2/orders", (req) => {
-    const order = exchange.submit(req.keyId, parseOrderRequest(req.body));
+    const order = exchange.submit(
+      req.keyId,
+      parseOrderRequest(req.body, { isCrypto: (s) => ctx.universe.find(s)?.class === "crypto" }),
+    );
     return ok(withLegs(exchange.account(req.keyId), order, true));
   });
 
@@ -34,7 +47,9 @@ export function registerOrderRoutes(router: SimRouter, ctx: SimContext): void {
     const symbols =
       symbolsRaw === null || symbolsRaw === ""
         ? undefined
-        : new Set(symbolsRaw.split(",").map((s) => s.trim().toUpperCase()));
+        : new Set(
+            symbolsRaw.split(",").map((s) => ctx.universe.find(s.trim())?.symbol ?? s.trim().toUpperCase()),
+          );
     const picked: SimOrder[] = [];
     const log = direction === "desc" ? [...a.orderLog].reverse() : a.orderLog;
     for (const o of log) {
@@ -72,18 +87,18 @@ export function registerOrderRoutes(router: SimRouter, ctx: SimContext): void {
 
   router.add("GET", "/v2/orders/:order_id", (req) => {
     const a = exchange.account(req.keyId);
-    const o = a.orders.get(req.params.order_id ?? "");
+    const o = a.orders.get(orderId(req.params.order_id));
     if (!o) throw notFound("order not found");
     return ok(withLegs(a, o, queryBool(req.query, "nested") ?? true));
   });
 
   router.add("PATCH", "/v2/orders/:order_id", (req) => {
-    const next = exchange.replace(req.keyId, req.params.order_id ?? "", parseReplaceRequest(req.body));
+    const next = exchange.replace(req.keyId, orderId(req.params.order_id), parseReplaceRequest(req.body));
     return ok(withLegs(exchange.account(req.keyId), next, true));
   });
 
   router.add("DELETE", "/v2/orders/:order_id", (req) => {
-    exchange.cancel(req.keyId, req.params.order_id ?? "");
+    exchange.cancel(req.keyId, orderId(req.params.order_id));
     return noContent;
   });
 }

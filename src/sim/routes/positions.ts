@@ -3,7 +3,8 @@ import { easternDate, previousTradingDay } from "../calendar.js";
 import type { SimRouter } from "../contract.js";
 import { remainingQty, roundPrice, roundQty } from "../exchange/matching.js";
 import type { SimAccount, SimPosition } from "../exchange/types.js";
-import { notFound, SimApiError, unprocessable } from "../sim-error.js";
+import { isCryptoSymbol } from "../market/crypto-pairs.js";
+import { ALPACA_CODES, forbidden, notFound, SimApiError, unprocessable } from "../sim-error.js";
 import { ok, queryBool, queryNumber, type SimContext } from "./context.js";
 import { orderWire, positionWire } from "./wire.js";
 
@@ -12,7 +13,10 @@ export function registerPositionRoutes(router: SimRouter, ctx: SimContext): void
 
   const wire = (a: SimAccount, p: SimPosition): Record<string, unknown> => {
     const now = clock.now();
-    const prevClose = previousTradingDay(easternDate(now)).closeMs;
+    // crypto has no close: the change is over the last 24 hours
+    const prevClose = isCryptoSymbol(p.symbol)
+      ? now - 86_400_000
+      : previousTradingDay(easternDate(now)).closeMs;
     const price = roundPrice(prices.priceAt(p.symbol, now));
     // quantity not already held by open orders that would reduce the position
     let held = 0;
@@ -76,9 +80,13 @@ export function registerPositionRoutes(router: SimRouter, ctx: SimContext): void
     return ok(out, 207);
   });
 
+  // Accounts here never hold option positions (options are not traded): a known contract is
+  // Alpaca's 403 "no available position", anything else its 422 "invalid symbol".
   for (const action of ["exercise", "do-not-exercise"] as const) {
-    router.add("POST", `/v2/positions/:symbol_or_contract_id/${action}`, () => {
-      throw notFound("position does not exist (the simulator holds no option positions)");
+    router.add("POST", `/v2/positions/:symbol_or_contract_id/${action}`, (req) => {
+      if (!universe.findOption(req.params.symbol_or_contract_id ?? ""))
+        throw new SimApiError(422, ALPACA_CODES.unprocessable, "invalid symbol");
+      throw forbidden("no available position for the specified contract");
     });
   }
 }

@@ -6,6 +6,7 @@ import type { SimAsset } from "../assets/universe.js";
 import type { AccountMetrics } from "../exchange/account-metrics.js";
 import { roundPrice } from "../exchange/matching.js";
 import type { FillActivity, SimAccount, SimOrder, SimPosition, SimWatchlist } from "../exchange/types.js";
+import { isCryptoSymbol } from "../market/crypto-pairs.js";
 
 export const ts = (ms: number | undefined): string | null =>
   ms === undefined ? null : new Date(ms).toISOString();
@@ -32,7 +33,8 @@ export function orderWire(o: SimOrder, legs?: ReadonlyArray<SimOrder>): Record<s
     submitted_at: ts(o.submittedAt),
     filled_at: ts(o.filledAt),
     expired_at: ts(o.expiredAt),
-    expires_at: ts(o.expiresAt),
+    // day and gtc orders expire at expiresAt; opg/cls at their auction; ioc/fok at once
+    expires_at: ts(o.expiresAt ?? o.executeAt ?? o.submittedAt),
     canceled_at: ts(o.canceledAt),
     failed_at: ts(o.failedAt),
     replaced_at: ts(o.replacedAt),
@@ -40,7 +42,7 @@ export function orderWire(o: SimOrder, legs?: ReadonlyArray<SimOrder>): Record<s
     replaces: o.replaces ?? null,
     asset_id: o.assetId,
     symbol: o.symbol,
-    asset_class: "us_equity",
+    asset_class: isCryptoSymbol(o.symbol) ? "crypto" : "us_equity",
     notional: dec(o.notional, 2),
     qty: dec(o.qty),
     filled_qty: dec(o.filledQty) ?? "0",
@@ -123,11 +125,13 @@ export function positionWire(
   const intraday = p.qty * (price - lastdayPrice);
   const absCost = Math.abs(p.costBasis);
   const absLastValue = Math.abs(p.qty * lastdayPrice);
+  const crypto = isCryptoSymbol(p.symbol);
   return {
     asset_id: p.assetId,
-    symbol: p.symbol,
+    // Alpaca lists a crypto position without the slash (`BTCUSD`)
+    symbol: crypto ? p.symbol.replace("/", "") : p.symbol,
     exchange: p.exchange,
-    asset_class: "us_equity",
+    asset_class: crypto ? "crypto" : "us_equity",
     asset_marginable: marginable,
     qty: dec(p.qty),
     qty_available: dec(qtyAvailable),

@@ -63,7 +63,7 @@ describe("routing and bodies", () => {
   });
 
   it("puts rate-limit headers on every authenticated response, errors included", async () => {
-    const r = await simFetch(sim, "GET", "/v2/orders/unknown-id", { key: "HDR" });
+    const r = await simFetch(sim, "GET", "/v2/orders/7f3a1c2e-0b5d-4e7a-9c1f-2d3e4f5a6b7c", { key: "HDR" });
     expect(r.status).toBe(404);
     expect(r.headers.get("x-ratelimit-limit")).toBe("200");
     expect(r.headers.get("x-ratelimit-remaining")).toBe("199");

@@ -86,6 +86,22 @@ describe("order state machine", () => {
     expect(f.updates.some((u) => u.update.event === "expired" && u.update.order === day)).toBe(true);
   });
 
+  it("expires a gtc order after 90 days, not before", () => {
+    const f = exchangeFixture();
+    const gtc = f.order("K", {
+      symbol: "AAPL",
+      qty: 1,
+      side: "buy",
+      type: "limit",
+      limit_price: 90,
+      time_in_force: "gtc",
+    });
+    f.advance(80 * 24 * HOUR);
+    expect(gtc.status).toBe("new");
+    f.advance(11 * 24 * HOUR);
+    expect(gtc.status).toBe("expired");
+  });
+
   it("never expires day orders while the clock is forced open, and never fills while forced closed", () => {
     const f = exchangeFixture();
     f.clock.forceOpen(true);

@@ -119,7 +119,7 @@ describe("market-data REST: shapes", () => {
     expect(Object.keys(latestBars.body.bars as Body).sort()).toEqual(["AAPL", "MSFT"]);
   });
 
-  it("while the market is closed, latest data is the previous session's close; FAKEPACA trades around the clock", async () => {
+  it("while the market is closed, latest trades are the last after-hours print and bars the previous session's close; FAKEPACA trades around the clock", async () => {
     const saturday = Date.parse("2025-03-08T17:00:00Z");
     const closed: SimClock = { now: () => saturday, isOpen: () => false };
     const r2 = createTestRouter();
@@ -132,23 +132,47 @@ describe("market-data REST: shapes", () => {
       trade: { t: string; p: number };
     };
     const fridayClose = Date.parse("2025-03-07T21:00:00Z");
-    expect(Date.parse(latest.trade.t)).toBeLessThan(fridayClose);
-    expect(Date.parse(latest.trade.t)).toBeGreaterThan(fridayClose - 60_000);
+    const fridayAfterHoursEnd = Date.parse("2025-03-08T01:00:00Z"); // 20:00 New York
+    expect(Date.parse(latest.trade.t)).toBeLessThan(fridayAfterHoursEnd);
+    expect(Date.parse(latest.trade.t)).toBeGreaterThan(fridayAfterHoursEnd - 60_000);
     const snap = (await r2.call("/v2/stocks/AAPL/snapshot")).body as {
+      latestTrade: { t: string };
       dailyBar: { t: string; c: number };
       prevDailyBar: { t: string };
     };
+    expect(snap.latestTrade.t).toBe(latest.trade.t);
     expect(snap.dailyBar.t).toBe("2025-03-07T05:00:00Z");
-    expect(snap.dailyBar.c).toBe(latest.trade.p);
+    const lastRegular = (
+      await r2.call("/v2/stocks/AAPL/trades?start=2025-03-07T20:59:00Z&end=2025-03-07T20:59:59.999Z")
+    ).body as { trades: Array<{ t: string; p: number }> };
+    const closePrint = lastRegular.trades.at(-1);
+    expect(Date.parse(closePrint?.t ?? "")).toBeLessThan(fridayClose);
+    expect(snap.dailyBar.c).toBe(closePrint?.p);
     expect(snap.prevDailyBar.t).toBe("2025-03-06T05:00:00Z");
     const fake = (await r2.call("/v2/stocks/FAKEPACA/trades?start=2025-03-08T12:00:00Z&limit=5")).body as {
       trades: unknown[];
     };
     expect(fake.trades).toHaveLength(5);
-    const night = (await r2.call("/v2/stocks/AAPL/trades?start=2025-03-08T00:00:00Z")).body as {
+    const night = (await r2.call("/v2/stocks/AAPL/trades?start=2025-03-08T01:00:00Z")).body as {
       trades: unknown[];
     };
     expect(night.trades).toEqual([]);
+  });
+
+  it("shows pre-market prints live, and freezes them when the clock is forced closed", async () => {
+    const preMarket = Date.parse("2025-03-04T13:00:00Z"); // 08:00 New York
+    const live: SimClock = { now: () => preMarket, isOpen: () => false, isExtendedOpen: () => true };
+    const shut: SimClock = { now: () => preMarket, isOpen: () => false, isExtendedOpen: () => false };
+    const latestAt = async (clock: SimClock): Promise<number> => {
+      const r = createTestRouter();
+      registerMarketDataRoutes(r, { prices: createPriceEngine({ seed: 3, clock }), clock, assets: [] });
+      const body = (await r.call("/v2/stocks/AAPL/trades/latest")).body as { trade: { t: string } };
+      return Date.parse(body.trade.t);
+    };
+    expect(await latestAt(live)).toBeGreaterThan(preMarket - 60_000);
+    const frozen = await latestAt(shut);
+    expect(frozen).toBeLessThan(Date.parse("2025-03-04T01:00:00Z")); // Monday 20:00 New York
+    expect(frozen).toBeGreaterThan(Date.parse("2025-03-04T00:59:00Z"));
   });
 
   it("a price set through setPrice shows in the latest trade", async () => {
