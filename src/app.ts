@@ -23,11 +23,14 @@ import { ConfigError, type LoadedConfig } from "./config/load.js";
 import { planReload, type ReloadOptions, type ReloadResult } from "./config/reload-plan.js";
 import type { Config } from "./config/schema.js";
 import { PaddockError } from "./errors.js";
+import { createBlockOrderService } from "./fleet/block-orders.js";
+import { createMemoryBlockStore } from "./fleet/block-store.js";
 import { createAuthenticator } from "./http/authenticator.js";
 import { installErrorHandling } from "./http/error-handler.js";
 import type { RouteDeps } from "./http/route-deps.js";
 import { adminRoutes } from "./http/routes/admin.js";
 import { authRoutes } from "./http/routes/auth.js";
+import { blockRoutes } from "./http/routes/blocks.js";
 import { fleetRoutes } from "./http/routes/fleet.js";
 import { healthRoutes } from "./http/routes/health.js";
 import { marketDataRoutes } from "./http/routes/market-data.js";
@@ -430,6 +433,9 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   await app.register(fleetRoutes(routeDeps));
   await app.register(adminRoutes({ ...routeDeps, reload, setHalted, audit: auditTrail }));
   await app.register(tradingRoutes({ ...routeDeps, orders }));
+  // block state: memory until the embedded state store (src/state) is wired here
+  const blocks = createBlockOrderService({ fleet, orders, store: createMemoryBlockStore(), now });
+  await app.register(blockRoutes({ auth: authenticator, blocks }));
   await app.register(marketDataRoutes({ ...routeDeps, service: marketData }));
   await app.register(streamRoutes({ ...routeDeps, audit: auditTrail }));
 
