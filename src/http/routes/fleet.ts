@@ -1,88 +1,54 @@
 /** Gateway-native routes over many accounts: `GET /v1/accounts`, `GET /v1/portfolio`. */
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Account } from "../../accounts/types.js";
 import { allowedAccounts } from "../../auth/authorize.js";
-import { mapLimit } from "../../fleet/map-limit.js";
+import { accountView, pageAccounts, parseAccountQuery } from "../../fleet/account-query.js";
+import {
+  createPortfolioSnapshots,
+  type PortfolioSnapshots,
+  snapshotAges,
+} from "../../fleet/portfolio-snapshots.js";
 import type { RouteDeps } from "../route-deps.js";
-
-const PORTFOLIO_CONCURRENCY = 16;
-
-interface AlpacaPosition {
-  symbol: string;
-  qty: string;
-  market_value: string;
-  unrealized_pl: string;
-  side: string;
-}
-
-async function fetchJson(account: Account, path: string): Promise<unknown> {
-  const res = await account.request({
-    method: "GET",
-    path,
-    kind: "trading",
-    priority: "bulk",
-    idempotent: true,
-  });
-  if (res.status !== 200)
-    throw new Error(`${path} answered ${res.status}: ${res.body.toString().slice(0, 200)}`);
-  return JSON.parse(res.body.toString());
-}
 
 const money = (n: number): string => n.toFixed(2);
 
-export function fleetRoutes(deps: RouteDeps): FastifyPluginAsync {
+export interface FleetRouteDeps extends RouteDeps {
+  /** Per-account portfolio snapshots (src/fleet/portfolio-snapshots.ts); a fresh cache when absent. */
+  readonly snapshots?: PortfolioSnapshots;
+}
+
+export function fleetRoutes(deps: FleetRouteDeps): FastifyPluginAsync {
+  const snapshots = deps.snapshots ?? createPortfolioSnapshots({ now: deps.now });
   return async (app) => {
-    const callerAccounts = async (request: Parameters<RouteDeps["auth"]["authenticate"]>[0]) => {
+    /** The accounts the caller may read (tag grants resolved), filtered and paged by the query. */
+    const callerPage = async (request: FastifyRequest) => {
       const principal = await deps.auth.authenticate(request, { scope: "read" });
+      const query = parseAccountQuery(request.query as Record<string, unknown>);
+      const all = deps.fleet.list();
+      const byId = new Map(all.map((a) => [a.id, a]));
       const ids = allowedAccounts(
         principal,
-        deps.fleet.list().map((a) => a.id),
+        all.map((a) => a.id),
+        (id) => byId.get(id)?.tags ?? [],
       );
-      return ids.map((id) => deps.fleet.get(id)).filter((a): a is Account => a !== undefined);
+      return pageAccounts(
+        ids.map((id) => byId.get(id)).filter((a): a is Account => a !== undefined),
+        query,
+      );
     };
 
     app.get("/v1/accounts", async (request) => {
-      const accounts = await callerAccounts(request);
+      const page = await callerPage(request);
       return {
-        accounts: accounts.map((a) => {
-          const s = a.status();
-          return {
-            id: a.id,
-            mode: a.mode,
-            tags: a.tags,
-            status: s.halted ? "halted" : s.breaker === "open" ? "unavailable" : "active",
-            budget: {
-              limit_per_minute: s.budget.limit,
-              remaining: s.budget.remaining,
-              reset_at: new Date(s.budget.resetAt).toISOString(),
-              queued: s.budget.queued,
-            },
-            breaker: s.breaker,
-            halted: s.halted,
-            last_upstream_error: s.lastError ?? null,
-          };
-        }),
+        accounts: page.items.map((a) => accountView(a)),
+        next_cursor: page.nextCursor,
+        total: page.total,
       };
     });
 
     app.get("/v1/portfolio", async (request) => {
-      const accounts = await callerAccounts(request);
-      const results = await mapLimit(accounts, PORTFOLIO_CONCURRENCY, async (a) => {
-        try {
-          const [acct, positions] = await Promise.all([
-            fetchJson(a, "/v2/account") as Promise<Record<string, string>>,
-            fetchJson(a, "/v2/positions") as Promise<AlpacaPosition[]>,
-          ]);
-          return { id: a.id, mode: a.mode, ok: true as const, account: acct, positions };
-        } catch (err) {
-          return {
-            id: a.id,
-            mode: a.mode,
-            ok: false as const,
-            error: err instanceof Error ? err.message : String(err),
-          };
-        }
-      });
+      const page = await callerPage(request);
+      const results = await snapshots.get(page.items);
       let equity = 0;
       let cash = 0;
       const bySymbol = new Map<
@@ -128,9 +94,19 @@ export function fleetRoutes(deps: RouteDeps): FastifyPluginAsync {
                 cash: r.account.cash,
                 buying_power: r.account.buying_power,
                 positions: r.positions,
+                as_of: new Date(r.at).toISOString(),
               }
-            : { id: r.id, mode: r.mode, status: "error", error: r.error },
+            : {
+                id: r.id,
+                mode: r.mode,
+                status: "error",
+                error: r.error,
+                as_of: new Date(r.at).toISOString(),
+              },
         ),
+        next_cursor: page.nextCursor,
+        total_accounts: page.total,
+        snapshot: snapshotAges(results, snapshots.options.freshMs, deps.now()),
       };
     });
   };
