@@ -23,11 +23,13 @@ import { ConfigError, type LoadedConfig } from "./config/load.js";
 import { planReload, type ReloadOptions, type ReloadResult } from "./config/reload-plan.js";
 import type { Config } from "./config/schema.js";
 import { PaddockError } from "./errors.js";
+import { alpacaKeyCheck, createAccountAdmin } from "./fleet/account-admin.js";
 import { createBlockOrderService } from "./fleet/block-orders.js";
 import { createMemoryBlockStore } from "./fleet/block-store.js";
 import { createAuthenticator } from "./http/authenticator.js";
 import { installErrorHandling } from "./http/error-handler.js";
 import type { RouteDeps } from "./http/route-deps.js";
+import { accountsAdminRoutes } from "./http/routes/accounts-admin.js";
 import { adminRoutes } from "./http/routes/admin.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { blockRoutes } from "./http/routes/blocks.js";
@@ -436,6 +438,18 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   // block state: memory until the embedded state store (src/state) is wired here
   const blocks = createBlockOrderService({ fleet, orders, store: createMemoryBlockStore(), now });
   await app.register(blockRoutes({ auth: authenticator, blocks }));
+  const accountAdmin = createAccountAdmin({
+    configPath: loaded.path,
+    checkKeys: alpacaKeyCheck(() => ({
+      paper: config.upstream.tradingPaperUrl,
+      live: config.upstream.tradingLiveUrl,
+    })),
+    reload,
+    audit: auditTrail,
+  });
+  await app.register(
+    accountsAdminRoutes({ auth: authenticator, fleet, admin: accountAdmin, setHalted, audit: auditTrail }),
+  );
   await app.register(marketDataRoutes({ ...routeDeps, service: marketData }));
   await app.register(streamRoutes({ ...routeDeps, audit: auditTrail }));
 

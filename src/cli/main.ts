@@ -2,6 +2,7 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { PaddockError } from "../errors.js";
+import { accountsCommand } from "./commands/accounts.js";
 import { auditCommand } from "./commands/audit.js";
 import { configCommand } from "./commands/config.js";
 import { demoCommand } from "./commands/demo.js";
@@ -27,6 +28,7 @@ export function buildCli(output: Output = processOutput): Command {
     keysCommand(output),
     configCommand(output),
     auditCommand(),
+    accountsCommand(output),
   ]) {
     program.addCommand(cmd);
   }
