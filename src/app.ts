@@ -33,6 +33,7 @@ import { accountsAdminRoutes } from "./http/routes/accounts-admin.js";
 import { adminRoutes } from "./http/routes/admin.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { blockRoutes } from "./http/routes/blocks.js";
+import { consoleRoutes } from "./http/routes/console.js";
 import { fleetRoutes } from "./http/routes/fleet.js";
 import { healthRoutes } from "./http/routes/health.js";
 import { marketDataRoutes } from "./http/routes/market-data.js";
@@ -447,6 +448,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     reload,
     audit: auditTrail,
   });
+  await app.register(consoleRoutes({ auth: authenticator, auditPath: () => audit.path, now }));
   await app.register(
     accountsAdminRoutes({ auth: authenticator, fleet, admin: accountAdmin, setHalted, audit: auditTrail }),
   );

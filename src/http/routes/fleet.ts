@@ -93,6 +93,7 @@ export function fleetRoutes(deps: FleetRouteDeps): FastifyPluginAsync {
                 equity: r.account.equity,
                 cash: r.account.cash,
                 buying_power: r.account.buying_power,
+                last_equity: r.account.last_equity,
                 positions: r.positions,
                 as_of: new Date(r.at).toISOString(),
               }
