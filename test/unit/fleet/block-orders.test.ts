@@ -78,4 +78,26 @@ describe("block order service", () => {
     expect((await s2.place(body, caller)).children[1]!.status).toBe(500);
     expect(again.calls).toHaveLength(0);
   });
+
+  it("a crash mid-block: the unanswered children are sent again with the same client_order_ids", async () => {
+    const store = createMemoryBlockStore();
+    const hanging: OrderService = { handle: () => new Promise(() => {}) };
+    const s1 = createBlockOrderService({ fleet, orders: hanging, store, now: Date.now });
+    void s1.place(body, caller); // the process "dies" while the children are in flight
+    await new Promise((r) => setImmediate(r));
+    const after = fakeOrders();
+    const s2 = createBlockOrderService({ fleet, orders: after.service, store, now: Date.now });
+    const answer = await s2.place(body, caller);
+    expect(after.calls.map((c) => JSON.parse(c.body!.toString()).client_order_id)).toEqual(["b1-a", "b1-b"]);
+    expect(answer.children.map((c) => c.status)).toEqual([200, 200]);
+  });
+
+  it("the same block_id with a different request is a conflict", async () => {
+    const store = createMemoryBlockStore();
+    const s = createBlockOrderService({ fleet, orders: fakeOrders().service, store, now: Date.now });
+    await s.place(body, caller);
+    await expect(s.place({ ...body, allocation: { method: "equal", qty: "4" } }, caller)).rejects.toThrow(
+      /block_id/,
+    );
+  });
 });
