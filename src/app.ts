@@ -25,7 +25,7 @@ import type { Config } from "./config/schema.js";
 import { PaddockError } from "./errors.js";
 import { alpacaKeyCheck, createAccountAdmin } from "./fleet/account-admin.js";
 import { createBlockOrderService } from "./fleet/block-orders.js";
-import { createMemoryBlockStore } from "./fleet/block-store.js";
+import { createMemoryBlockStore, createRedisBlockStore } from "./fleet/block-store.js";
 import { createAuthenticator } from "./http/authenticator.js";
 import { installErrorHandling } from "./http/error-handler.js";
 import type { RouteDeps } from "./http/route-deps.js";
@@ -436,8 +436,11 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   await app.register(fleetRoutes(routeDeps));
   await app.register(adminRoutes({ ...routeDeps, reload, setHalted, audit: auditTrail }));
   await app.register(tradingRoutes({ ...routeDeps, orders }));
-  // block state: memory until the embedded state store (src/state) is wired here
-  const blocks = createBlockOrderService({ fleet, orders, store: createMemoryBlockStore(), now });
+  // block state: Redis when configured (survives restarts), else memory, until src/state is wired here
+  const blockStore = redis
+    ? createRedisBlockStore(redis, config.cache.redisKeyPrefix)
+    : createMemoryBlockStore();
+  const blocks = createBlockOrderService({ fleet, orders, store: blockStore, now });
   await app.register(blockRoutes({ auth: authenticator, blocks }));
   const accountAdmin = createAccountAdmin({
     configPath: loaded.path,
