@@ -4,10 +4,11 @@
  * atomic with a `.bak` copy of each file replaced. With `accountsFile` set, the inline
  * accounts stay in the main file and the rest (and every new one) live in the accounts file.
  */
-import { rename, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { copyFile, open, rename, rm } from "node:fs/promises";
 import { parseDocument } from "yaml";
-import { replaceFilesAtomically } from "../cli/io.js";
 import { readRawConfig, readText } from "../config/load.js";
+import { PaddockError } from "../errors.js";
 
 /** One account entry as stored: keys are sealed envelopes, other fields as written. */
 export type StoredAccount = Record<string, unknown> & { id: string };
@@ -64,9 +65,37 @@ export async function writeAccountFile(
 
 /** Puts the files back as they were (a reload refused the change); the `.bak` copies stay. */
 export async function restoreAccountFile(before: AccountFileSnapshot): Promise<void> {
-  for (const f of before.files) {
-    const temp = `${f.path}.restore-${process.pid}`;
-    await writeFile(temp, f.data, { mode: 0o600 });
-    await rename(temp, f.path);
+  await replaceAll(before.files, false);
+}
+
+const replaceFilesAtomically = (files: ReadonlyArray<{ path: string; data: string }>) =>
+  replaceAll(files, true);
+
+/** Every temp file is written and synced before any rename; with `backup`, each old file is kept as `.bak`. */
+async function replaceAll(
+  files: ReadonlyArray<{ path: string; data: string }>,
+  backup: boolean,
+): Promise<void> {
+  const temps: string[] = [];
+  try {
+    for (const f of files) {
+      const temp = `${f.path}.tmp-${randomBytes(4).toString("hex")}`;
+      const fh = await open(temp, "wx", 0o600);
+      temps.push(temp);
+      try {
+        await fh.writeFile(f.data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    }
+  } catch (err) {
+    await Promise.all(temps.map((t) => rm(t, { force: true })));
+    throw new PaddockError("PADDOCK_CONFIG_IO", {
+      detail: "cannot write the accounts configuration",
+      cause: err,
+    });
   }
+  if (backup) for (const f of files) await copyFile(f.path, `${f.path}.bak`);
+  for (const [i, f] of files.entries()) await rename(temps[i]!, f.path);
 }
