@@ -433,7 +433,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
 
   await app.register(healthRoutes({ health, metrics }));
   await app.register(authRoutes({ issuer, grant: () => auth.grant }));
-  await app.register(fleetRoutes(routeDeps));
+  await app.register(fleetRoutes({ ...routeDeps, globalHalt: () => globalHalt }));
   await app.register(adminRoutes({ ...routeDeps, reload, setHalted, audit: auditTrail }));
   await app.register(tradingRoutes({ ...routeDeps, orders }));
   // block state: Redis when configured (survives restarts), else memory, until src/state is wired here

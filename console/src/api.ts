@@ -56,7 +56,7 @@ export function createApi(token: string) {
   };
   return {
     token,
-    accounts: () => call<{ accounts: AccountRow[] }>("GET", "/v1/accounts"),
+    accounts: () => call<{ accounts: AccountRow[]; global_halt: boolean }>("GET", "/v1/accounts"),
     portfolio: () => call<{ accounts: PortfolioAccount[] }>("GET", "/v1/portfolio"),
     positions: (id: string) => call<Array<Record<string, string>>>("GET", `/v1/accounts/${id}/v2/positions`),
     openOrders: (id: string) =>

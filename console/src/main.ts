@@ -474,7 +474,7 @@ function AuditTail(props: { api: Api }) {
           .map((r) =>
             h(
               "tr",
-              null,
+              { "data-testid": "audit-row" },
               h("td", null, String(r.seq)),
               h("td", null, r.time.slice(11, 19)),
               h("td", null, r.action),
@@ -496,10 +496,14 @@ function Console(props: { api: Api; signOut: () => void }) {
   const [status, setStatus] = useState("");
   const [selected, setSelected] = useState<string>();
   const [msg, setMsg] = useState("");
+  const [globalHalt, setGlobalHalt] = useState(false);
   const tick = useRef(0);
   const refresh = () =>
     api.accounts().then(
-      (r) => setRows(r.accounts),
+      (r) => {
+        setRows(r.accounts);
+        setGlobalHalt(r.global_halt);
+      },
       (e: unknown) => setMsg(errText(e)),
     );
   useEffect(() => {
@@ -536,6 +540,7 @@ function Console(props: { api: Api; signOut: () => void }) {
       null,
       h("h1", null, "Paddock"),
       h("span", { "data-testid": "fleet-count" }, `${shown.length} of ${rows.length} accounts`),
+      globalHalt ? h("span", { class: "badge halted", "data-testid": "global-halt" }, "GLOBAL HALT") : null,
       h("span", { class: "spacer" }),
       tag
         ? h(

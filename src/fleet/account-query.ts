@@ -43,7 +43,7 @@ export function accountView(a: Account, globalHalt = false) {
       queued: s.budget.queued,
     },
     breaker: s.breaker,
-    halted: s.halted,
+    halted: s.halted || globalHalt,
     last_upstream_error: s.lastError ?? null,
   };
 }

@@ -117,9 +117,25 @@ describe.skipIf(!available)("operator console", () => {
         },
       )
       .toBe(true);
+    // the audit tail shows the children's records once they are on disk, and the chain verifies
     await expect
-      .poll(() => page.getByTestId("audit-verified").textContent(), { timeout: 10_000 })
-      .toContain("verified");
+      .poll(async () => (await page.getByTestId("audit-row").allTextContents()).join(" "), {
+        timeout: 15_000,
+      })
+      .toContain("order.submit");
+    await expect
+      .poll(() => page.getByTestId("audit-verified").textContent(), { timeout: 15_000 })
+      .toMatch(/chain verified \([1-9]\d* lines\)/);
     await page.screenshot({ path: shot("console-block") });
+  });
+
+  it("halts and resumes everything from the header, with the global halt shown", async () => {
+    await page.getByTestId("halt-all").click();
+    await expect.poll(() => page.getByTestId("global-halt").count(), { timeout: 10_000 }).toBe(1);
+    await page.getByTestId("status-filter").selectOption("active");
+    await expect.poll(() => page.getByTestId("fleet-row").count(), { timeout: 10_000 }).toBe(0);
+    await page.getByTestId("resume-all").click();
+    await expect.poll(() => page.getByTestId("global-halt").count(), { timeout: 10_000 }).toBe(0);
+    await page.getByTestId("status-filter").selectOption("");
   });
 });

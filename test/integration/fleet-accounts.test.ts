@@ -175,4 +175,19 @@ describe("halts by tag", () => {
     expect((await gw.accountView("acct-csv1")).halted).toBe(false);
     expect((await post("/v1/admin/tags/nobody/halt", {})).status).toBe(404);
   });
+
+  it("the global kill switch shows on every account and in global_halt", async () => {
+    await post("/v1/admin/halt", {});
+    try {
+      const res = (await (await gw.call("/v1/accounts?status=active")).json()) as {
+        total: number;
+        global_halt: boolean;
+      };
+      expect(res).toMatchObject({ total: 0, global_halt: true });
+      expect((await gw.accountView("acct-001")).status).toBe("halted");
+    } finally {
+      await post("/v1/admin/resume", {});
+    }
+    expect((await gw.accountView("acct-001")).halted).toBe(false);
+  });
 });

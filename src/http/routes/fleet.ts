@@ -15,6 +15,8 @@ const money = (n: number): string => n.toFixed(2);
 export interface FleetRouteDeps extends RouteDeps {
   /** Per-account portfolio snapshots (src/fleet/portfolio-snapshots.ts); a fresh cache when absent. */
   readonly snapshots?: PortfolioSnapshots;
+  /** True while the global kill switch holds every account (shown as each account's status). */
+  readonly globalHalt?: () => boolean;
 }
 
 export function fleetRoutes(deps: FleetRouteDeps): FastifyPluginAsync {
@@ -34,15 +36,17 @@ export function fleetRoutes(deps: FleetRouteDeps): FastifyPluginAsync {
       return pageAccounts(
         ids.map((id) => byId.get(id)).filter((a): a is Account => a !== undefined),
         query,
+        deps.globalHalt?.() ?? false,
       );
     };
 
     app.get("/v1/accounts", async (request) => {
       const page = await callerPage(request);
       return {
-        accounts: page.items.map((a) => accountView(a)),
+        accounts: page.items.map((a) => accountView(a, deps.globalHalt?.() ?? false)),
         next_cursor: page.nextCursor,
         total: page.total,
+        global_halt: deps.globalHalt?.() ?? false,
       };
     });
 
