@@ -28,14 +28,19 @@ import { ConfigError, type LoadedConfig } from "./config/load.js";
 import { planReload, type ReloadOptions, type ReloadResult } from "./config/reload-plan.js";
 import type { Config } from "./config/schema.js";
 import { PaddockError } from "./errors.js";
+import { alpacaKeyCheck, createAccountAdmin } from "./fleet/account-admin.js";
+import { createBlockOrderService } from "./fleet/block-orders.js";
 import { createAuthenticator } from "./http/authenticator.js";
 import { checkRequestTarget } from "./http/canonical-target.js";
 import { errorCodeOf, installErrorHandling, sendError } from "./http/error-handler.js";
 import { augmentOpenApi } from "./http/openapi-schemas.js";
 import type { RouteDeps } from "./http/route-deps.js";
+import { accountsAdminRoutes } from "./http/routes/accounts-admin.js";
 import { adminRoutes } from "./http/routes/admin.js";
 import { authRoutes } from "./http/routes/auth.js";
+import { blockRoutes } from "./http/routes/blocks.js";
 import { complianceRoutes } from "./http/routes/compliance.js";
+import { consoleRoutes } from "./http/routes/console.js";
 import { fleetRoutes } from "./http/routes/fleet.js";
 import { healthRoutes } from "./http/routes/health.js";
 import { marketDataRoutes } from "./http/routes/market-data.js";
@@ -540,9 +545,25 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   if (metricsListener)
     app.addHook("onListen", () => metricsListener.listen(metricsPort ?? 0, config.server.host));
   await app.register(authRoutes({ issuer, grant: () => auth.grant }));
-  await app.register(fleetRoutes(routeDeps));
+  await app.register(fleetRoutes({ ...routeDeps, globalHalt: () => halts.isHalted() }));
   await app.register(adminRoutes({ ...routeDeps, reload, setHalted, revocations, audit: auditTrail }));
   await app.register(tradingRoutes({ ...routeDeps, orders }));
+  // block state in the durable state store: a retry after a restart replays, never re-places
+  const blocks = createBlockOrderService({ fleet, orders, store, now });
+  await app.register(blockRoutes({ auth: authenticator, blocks }));
+  const accountAdmin = createAccountAdmin({
+    configPath: loaded.path,
+    checkKeys: alpacaKeyCheck(() => ({
+      paper: config.upstream.tradingPaperUrl,
+      live: config.upstream.tradingLiveUrl,
+    })),
+    reload,
+    audit: auditTrail,
+  });
+  await app.register(consoleRoutes({ auth: authenticator, auditPath: () => audit.path, now }));
+  await app.register(
+    accountsAdminRoutes({ auth: authenticator, fleet, admin: accountAdmin, setHalted, audit: auditTrail }),
+  );
   await app.register(marketDataRoutes({ ...routeDeps, service: marketData }));
   await app.register(
     complianceRoutes({ auth: authenticator, erase: (s) => trail.erase(s), audit: auditTrail }),

@@ -2,6 +2,7 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { PaddockError } from "../errors.js";
+import { accountsCommand } from "./commands/accounts.js";
 import { auditCommand } from "./commands/audit.js";
 import { configCommand } from "./commands/config.js";
 import { demoCommand } from "./commands/demo.js";
@@ -29,6 +30,7 @@ export function buildCli(output: Output = processOutput): Command {
     configCommand(output),
     auditCommand(),
     gdprCommand(output),
+    accountsCommand(output),
   ]) {
     program.addCommand(cmd);
   }

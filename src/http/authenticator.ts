@@ -38,7 +38,8 @@ export function createAuthenticator(
   keyPairs?: ClientKeyPairs,
 ): Authenticator {
   const check = (principal: Principal, need: { scope: Scope; accountId?: string }): Principal => {
-    authorize(principal, need);
+    const tags = need.accountId === undefined ? undefined : fleet.get(need.accountId)?.tags;
+    authorize(principal, tags ? { ...need, accountTags: tags } : need);
     if (need.accountId !== undefined && !fleet.get(need.accountId)) {
       throw new PaddockError("PADDOCK_ACCOUNT_UNKNOWN", { detail: need.accountId });
     }

@@ -10,6 +10,7 @@ import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
 import type { WebSocket } from "ws";
 import type { Fleet } from "../accounts/types.js";
+import { mayUseAccount } from "../auth/authorize.js";
 import type { Principal } from "../auth/types.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../observability/logger.js";
@@ -234,8 +235,8 @@ export async function createStreamService(deps: StreamServiceDeps): Promise<Stre
         accountsFor: (p) =>
           deps.fleet
             .list()
-            .map((a) => a.id)
-            .filter((id) => p.accounts === "*" || p.accounts.has(id)),
+            .filter((a) => mayUseAccount(p, a.id, a.tags))
+            .map((a) => a.id),
         authTimeoutMs,
         now,
         onClose: admitted.release,

@@ -16,7 +16,9 @@ beforeAll(async () => {
   gw = await startGateway({
     accounts: 3,
     // the simulator's counts must show only what the attacks sent: no trade-update recorder snapshots
-    configure: (raw) => void (raw.streams = { recordTradeUpdates: false }),
+    configure: (raw) => {
+      raw.streams = { recordTradeUpdates: false };
+    },
   });
   token = await gw.token({ scopes: ["read", "trade", "data", "admin"] });
   const u = new URL(gw.url);

@@ -1,12 +1,14 @@
 /**
- * `paddock demo [--port 8080]`: the simulator and the gateway in one process, three
- * demo paper accounts, no Redis, no real keys. Prints the URL, an admin token and
+ * `paddock demo [--port 8080] [--accounts 50]`: the simulator and the gateway in one
+ * process, 50 demo paper accounts in three tagged groups, no Redis, no real keys. Prints
+ * the URL, the operator console's URL (signed in by its fragment), an admin token and
  * three examples to paste.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
+import { parse, stringify } from "yaml";
 import { buildGateway, type Gateway } from "../../app.js";
 import { loadConfig } from "../../config/load.js";
 import { listenGateway } from "../../main.js";
@@ -20,12 +22,24 @@ export interface Demo {
   readonly url: string;
   readonly simUrl: string;
   readonly token: string;
+  /** The console, signed in through the URL fragment (never sent to the server). */
+  readonly consoleUrl: string;
+  readonly accounts: number;
   readonly gateway: Gateway;
   readonly examples: string[];
   stop(): Promise<void>;
 }
 
-export async function startDemo(opts: { port: number; host?: string; logger?: Logger }): Promise<Demo> {
+/** The demo's groups, so tags, tag halts and block orders have something to work on. */
+const DEMO_GROUPS = ["growth", "income", "hedge"] as const;
+
+export async function startDemo(opts: {
+  port: number;
+  host?: string;
+  logger?: Logger;
+  accounts?: number;
+}): Promise<Demo> {
+  const count = opts.accounts ?? 50;
   const host = opts.host ?? "127.0.0.1";
   const sim = await startSim({ port: 0, host: "127.0.0.1", seed: 1 });
   // the demo trades at any hour: the simulated session is held open
@@ -35,7 +49,13 @@ export async function startDemo(opts: { port: number; host?: string; logger?: Lo
     headers: { "content-type": "application/json" },
   });
   const dir = await mkdtemp(join(tmpdir(), "paddock-demo-"));
-  await runInit({ dir, accounts: 3, port: opts.port, upstream: sim.url });
+  await runInit({ dir, accounts: count, port: opts.port, upstream: sim.url });
+  const configPath = join(dir, "paddock.yaml");
+  const raw = parse(await readFile(configPath, "utf8")) as { accounts: Array<{ tags: string[] }> };
+  raw.accounts.forEach((a, i) => {
+    a.tags = ["demo", DEMO_GROUPS[i % DEMO_GROUPS.length]!];
+  });
+  await writeFile(configPath, stringify(raw, { lineWidth: 0 }), { mode: 0o600 });
   const loaded = await loadConfig(join(dir, "paddock.yaml"), { env: {} });
   const logger = opts.logger ?? createLogger({ level: "warn" });
   const gateway = await buildGateway(loaded, {
@@ -61,6 +81,8 @@ export async function startDemo(opts: { port: number; host?: string; logger?: Lo
     url,
     simUrl: sim.url,
     token,
+    consoleUrl: `${url}/console/#token=${token}`,
+    accounts: count,
     gateway,
     examples,
     async stop() {
@@ -73,16 +95,19 @@ export async function startDemo(opts: { port: number; host?: string; logger?: Lo
 
 export function demoCommand(output: Output = processOutput): Command {
   return new Command("demo")
-    .description("run the simulator and the gateway with 3 demo paper accounts (no Redis, no real keys)")
+    .description("run the simulator and the gateway with 50 demo paper accounts (no Redis, no real keys)")
     .option("--port <port>", "gateway port", parseIntOption, 8080)
     .option("--host <host>", "gateway address", "127.0.0.1")
-    .action(async (o: { port: number; host: string }) => {
-      const demo = await startDemo({ port: o.port, host: o.host });
+    .option("--accounts <n>", "number of demo accounts (1-1000)", parseIntOption, 50)
+    .action(async (o: { port: number; host: string; accounts: number }) => {
+      const demo = await startDemo({ port: o.port, host: o.host, accounts: o.accounts });
       output.out(`Paddock demo is running.
 
+  console    ${demo.consoleUrl}
   gateway    ${demo.url}
   simulator  ${demo.simUrl}   (Alpaca-compatible; control API under /_sim/)
-  accounts   acct-001, acct-002, acct-003 (paper, simulated; market held open)
+  accounts   acct-001 … acct-${String(demo.accounts).padStart(3, "0")} (paper, simulated; market held open;
+             tagged demo and one of growth, income, hedge)
   docs       ${demo.url}/docs
 
 Admin token (24 h, every scope and account):

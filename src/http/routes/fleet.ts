@@ -3,106 +3,59 @@
  * Portfolio sums are exact decimals (decimal.js), never floats, answered as Alpaca-style
  * decimal strings: 0.1 + 0.2 shares is "0.3".
  */
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Account } from "../../accounts/types.js";
 import { allowedAccounts } from "../../auth/authorize.js";
+import { accountView, pageAccounts, parseAccountQuery } from "../../fleet/account-query.js";
+import {
+  createPortfolioSnapshots,
+  type PortfolioSnapshots,
+  snapshotAges,
+} from "../../fleet/portfolio-snapshots.js";
 import { Decimal, decimalOr0, decimalString } from "../../trading/decimal.js";
 import type { RouteDeps } from "../route-deps.js";
 
-const PORTFOLIO_CONCURRENCY = 16;
-
-/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
+export interface FleetRouteDeps extends RouteDeps {
+  /** Per-account portfolio snapshots (src/fleet/portfolio-snapshots.ts); a fresh cache when absent. */
+  readonly snapshots?: PortfolioSnapshots;
+  /** True while the global kill switch holds every account (shown as each account's status). */
+  readonly globalHalt?: () => boolean;
 }
 
-interface AlpacaPosition {
-  symbol: string;
-  qty: string;
-  market_value: string;
-  unrealized_pl: string;
-  side: string;
-}
-
-async function fetchJson(account: Account, path: string): Promise<unknown> {
-  const res = await account.request({
-    method: "GET",
-    path,
-    kind: "trading",
-    priority: "bulk",
-    idempotent: true,
-  });
-  if (res.status !== 200)
-    throw new Error(`${path} answered ${res.status}: ${res.body.toString().slice(0, 200)}`);
-  return JSON.parse(res.body.toString());
-}
-
-export function fleetRoutes(deps: RouteDeps): FastifyPluginAsync {
+export function fleetRoutes(deps: FleetRouteDeps): FastifyPluginAsync {
+  const snapshots = deps.snapshots ?? createPortfolioSnapshots({ now: deps.now });
   return async (app) => {
-    const callerAccounts = async (request: Parameters<RouteDeps["auth"]["authenticate"]>[0]) => {
+    /** The accounts the caller may read (tag grants resolved), filtered and paged by the query. */
+    const callerPage = async (request: FastifyRequest) => {
       const principal = await deps.auth.authenticate(request, { scope: "read" });
+      const query = parseAccountQuery(request.query as Record<string, unknown>);
+      const all = deps.fleet.list();
+      const byId = new Map(all.map((a) => [a.id, a]));
       const ids = allowedAccounts(
         principal,
-        deps.fleet.list().map((a) => a.id),
+        all.map((a) => a.id),
+        (id) => byId.get(id)?.tags ?? [],
       );
-      return ids.map((id) => deps.fleet.get(id)).filter((a): a is Account => a !== undefined);
+      return pageAccounts(
+        ids.map((id) => byId.get(id)).filter((a): a is Account => a !== undefined),
+        query,
+        deps.globalHalt?.() ?? false,
+      );
     };
 
     app.get("/v1/accounts", async (request) => {
-      const accounts = await callerAccounts(request);
+      const page = await callerPage(request);
       return {
-        accounts: accounts.map((a) => {
-          const s = a.status();
-          return {
-            id: a.id,
-            mode: a.mode,
-            tags: a.tags,
-            status: s.halted ? "halted" : s.breaker === "open" ? "unavailable" : "active",
-            budget: {
-              limit_per_minute: s.budget.limit,
-              remaining: s.budget.remaining,
-              reset_at: new Date(s.budget.resetAt).toISOString(),
-              queued: s.budget.queued,
-            },
-            breaker: s.breaker,
-            halted: s.halted,
-            last_upstream_error: s.lastError ?? null,
-          };
-        }),
+        accounts: page.items.map((a) => accountView(a, deps.globalHalt?.() ?? false)),
+        next_cursor: page.nextCursor,
+        total: page.total,
+        global_halt: deps.globalHalt?.() ?? false,
       };
     });
 
     app.get("/v1/portfolio", async (request) => {
-      const accounts = await callerAccounts(request);
-      const results = await mapLimit(accounts, PORTFOLIO_CONCURRENCY, async (a) => {
-        try {
-          const [acct, positions] = await Promise.all([
-            fetchJson(a, "/v2/account") as Promise<Record<string, string>>,
-            fetchJson(a, "/v2/positions") as Promise<AlpacaPosition[]>,
-          ]);
-          return { id: a.id, mode: a.mode, ok: true as const, account: acct, positions };
-        } catch (err) {
-          return {
-            id: a.id,
-            mode: a.mode,
-            ok: false as const,
-            error: err instanceof Error ? err.message : String(err),
-          };
-        }
-      });
+      const page = await callerPage(request);
+      const results = await snapshots.get(page.items);
       let equity = new Decimal(0);
       let cash = new Decimal(0);
       const bySymbol = new Map<
@@ -153,10 +106,21 @@ export function fleetRoutes(deps: RouteDeps): FastifyPluginAsync {
                 equity: r.account.equity,
                 cash: r.account.cash,
                 buying_power: r.account.buying_power,
+                last_equity: r.account.last_equity,
                 positions: r.positions,
+                as_of: new Date(r.at).toISOString(),
               }
-            : { id: r.id, mode: r.mode, status: "error", error: r.error },
+            : {
+                id: r.id,
+                mode: r.mode,
+                status: "error",
+                error: r.error,
+                as_of: new Date(r.at).toISOString(),
+              },
         ),
+        next_cursor: page.nextCursor,
+        total_accounts: page.total,
+        snapshot: snapshotAges(results, snapshots.options.freshMs, deps.now()),
       };
     });
   };
