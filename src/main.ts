@@ -44,6 +44,16 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      // readiness fails first, so load balancers stop sending before the listener closes
+      gateway.health.drain();
+      const delay = loaded.config.server.drainDelayMs;
+      if (delay > 0) {
+        logger.info(
+          { ms: delay },
+          "draining: /readyz answers 503; still serving while load balancers notice",
+        );
+        await new Promise((r) => setTimeout(r, delay));
+      }
       logger.info("draining: no new connections, finishing in-flight requests");
       const grace = setTimeout(() => {
         logger.warn("drain grace period over; closing remaining connections");

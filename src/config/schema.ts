@@ -49,6 +49,14 @@ export const ServerSchema = Type.Object(
       default: false,
       description: "Trust X-Forwarded-* headers from a load balancer.",
     }),
+    drainDelayMs: Type.Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 0,
+      description:
+        "On SIGTERM, how long /readyz answers 503 while the gateway still serves, before it stops accepting " +
+        "(load balancers that poll readiness need a few seconds; Kubernetes' preStop hook can wait instead).",
+    }),
     shutdownGraceMs: Type.Integer({
       minimum: 0,
       default: 10_000,

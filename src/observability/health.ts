@@ -51,8 +51,10 @@ export interface ComponentReport extends CheckResult {
 }
 
 export interface HealthReport {
-  /** down (HTTP 503) only when no capability is available or degraded. */
+  /** down (HTTP 503) only when no capability is available or degraded, or while draining. */
   readonly status: HealthStatus;
+  /** True once a shutdown began (SIGTERM): the instance finishes what it has and takes nothing new. */
+  readonly draining?: boolean;
   readonly serving: Readonly<Record<Capability, CapabilityReport>>;
   readonly components: readonly ComponentReport[];
 }
@@ -68,6 +70,11 @@ export interface HealthRegistry {
   report(): Promise<HealthReport>;
   start(): void;
   stop(): void;
+  /**
+   * The instance is shutting down: from now on the report says `down` (readiness 503) so load
+   * balancers stop sending, while requests already routed here are still served.
+   */
+  drain(): void;
 }
 
 export interface HealthOptions {
@@ -84,6 +91,7 @@ export function createHealthRegistry(options: HealthOptions): HealthRegistry {
   const checks = new Map<string, { check: HealthCheck; options: RegisterOptions }>();
   const last = new Map<string, ComponentReport>();
   let timer: NodeJS.Timeout | undefined;
+  let draining = false;
 
   async function runOne(name: string): Promise<ComponentReport> {
     const entry = checks.get(name)!;
@@ -127,7 +135,7 @@ export function createHealthRegistry(options: HealthOptions): HealthRegistry {
     if (values.every((c) => c.status === "unavailable")) status = "down";
     else if (values.some((c) => c.status !== "available") || components.some((c) => c.status !== "up"))
       status = "degraded";
-    return { status, serving, components };
+    return draining ? { status: "down", draining, serving, components } : { status, serving, components };
   };
 
   return {
@@ -154,6 +162,9 @@ export function createHealthRegistry(options: HealthOptions): HealthRegistry {
     stop() {
       if (timer) clearInterval(timer);
       timer = undefined;
+    },
+    drain() {
+      draining = true;
     },
   };
 }
