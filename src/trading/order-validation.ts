@@ -15,6 +15,10 @@ const INTENTS = ["buy_to_open", "buy_to_close", "sell_to_open", "sell_to_close"]
 /** US equity tickers (BRK.B, BF/B style suffixes allowed) or OCC option symbols. */
 const EQUITY = /^[A-Z][A-Z0-9]{0,5}([./][A-Z])?$/;
 const OPTION = /^[A-Z]{1,6}\d{6}[CP]\d{8}$/;
+/** Crypto pairs as Alpaca writes them: base/quote (`BTC/USD`, `ETH/BTC`, `USDT/USD`). */
+const CRYPTO = /^[A-Z0-9]{2,10}\/(USD|USDT|USDC|BTC)$/;
+const CRYPTO_TYPES: ReadonlySet<string> = new Set(["market", "limit", "stop_limit"]);
+const CRYPTO_TIFS: ReadonlySet<string> = new Set(["gtc", "ioc"]);
 const MAX_CLIENT_ORDER_ID = 128;
 
 export type JsonObject = Record<string, unknown>;
@@ -145,7 +149,7 @@ export interface ValidatedOrder {
   /** The body to send upstream: the client's, with numbers normalised and a client_order_id assigned if missing. */
   readonly body: JsonObject;
   readonly symbol: string;
-  readonly assetClass: "us_equity" | "us_option";
+  readonly assetClass: "us_equity" | "us_option" | "crypto";
   readonly side: "buy" | "sell";
   readonly type: (typeof TYPES)[number];
   readonly qty?: string;
@@ -206,13 +210,18 @@ export function validateOrder(
   const symbol = symbolRaw.trim().toUpperCase();
   let assetClass: ValidatedOrder["assetClass"];
   if (OPTION.test(symbol)) assetClass = "us_option";
+  else if (CRYPTO.test(symbol)) assetClass = "crypto";
   else if (EQUITY.test(symbol)) assetClass = "us_equity";
-  else if (/USD[TC]?$|\/USD/.test(symbol)) {
-    throw new PaddockError("PADDOCK_RISK_REJECTED", {
-      detail: `symbol: ${symbol}: only US equities and options are supported`,
-    });
-  } else throw invalid("symbol", `not a US equity or OCC option symbol: ${JSON.stringify(symbolRaw)}`);
+  else {
+    throw invalid(
+      "symbol",
+      `not a US equity, OCC option or crypto pair (BTC/USD) symbol: ${JSON.stringify(symbolRaw)}`,
+    );
+  }
   body.symbol = symbol;
+  const crypto = assetClass === "crypto";
+  // crypto prices follow each pair's own increment (Alpaca checks it); equities the sub-penny rule
+  const priceOf = crypto ? decimal : price;
 
   const side = oneOf(body, "side", SIDES, true)!;
   const type = oneOf(body, "type", TYPES, true)!;
@@ -230,11 +239,18 @@ export function validateOrder(
     body.notional = notional;
     if (type !== "market" && type !== "limit")
       throw invalid("notional", "only market or limit orders take a notional");
-    if (tif !== "day") throw invalid("time_in_force", "notional orders must be day orders");
+    if (!crypto && tif !== "day") throw invalid("time_in_force", "notional orders must be day orders");
+  }
+  if (crypto) {
+    // Alpaca's crypto rules: market, limit or stop_limit; gtc or ioc; simple orders; around the clock
+    if (!CRYPTO_TYPES.has(type)) throw invalid("type", "crypto orders must be market, limit or stop_limit");
+    if (!CRYPTO_TIFS.has(tif)) throw invalid("time_in_force", "crypto orders must be gtc or ioc");
+    if (orderClass !== undefined && orderClass !== "" && orderClass !== "simple")
+      throw invalid("order_class", "crypto orders must be simple");
   }
 
-  const limitPrice = optional(body, "limit_price", price);
-  const stopPrice = optional(body, "stop_price", price);
+  const limitPrice = optional(body, "limit_price", priceOf);
+  const stopPrice = optional(body, "stop_price", priceOf);
   if (limitPrice !== undefined) body.limit_price = limitPrice;
   if (stopPrice !== undefined) body.stop_price = stopPrice;
   // OCO (Alpaca's documented exit pair): type limit, the limits live in take_profit / stop_loss
@@ -261,8 +277,9 @@ export function validateOrder(
     if (tpc !== undefined) body.trail_percent = tpc;
   }
   const extended = bool(body, "extended_hours");
-  if (extended && (type !== "limit" || tif !== "day")) {
-    throw invalid("extended_hours", "needs a limit order with time_in_force day");
+  if (extended && crypto) throw invalid("extended_hours", "crypto trades around the clock; not applicable");
+  if (extended && (type !== "limit" || (tif !== "day" && tif !== "gtc"))) {
+    throw invalid("extended_hours", "needs a limit order with time_in_force day or gtc");
   }
   legs(body, orderClass);
 

@@ -62,9 +62,30 @@ describe("validateOrder", () => {
     expect(fails({ ...base, symbol: "not a symbol!" })).toMatch(/symbol: not a US equity/);
   });
 
-  it("refuses crypto with a risk error and accepts OCC options", () => {
-    expect(fails({ ...base, symbol: "BTC/USD" })).toMatch(/^403 .*only US equities and options/);
+  it("accepts OCC options and crypto pairs under crypto's own rules", () => {
     expect(validateOrder({ ...base, symbol: "AAPL250117C00150000" }).assetClass).toBe("us_option");
+    const btc = { ...base, symbol: "btc/usd", qty: "0.000123456", time_in_force: "gtc" };
+    const ok = validateOrder(btc);
+    expect(ok.assetClass).toBe("crypto");
+    expect(ok.body.symbol).toBe("BTC/USD");
+    // a crypto limit price follows the pair's increment (Alpaca's to check), not the sub-penny rule
+    expect(validateOrder({ ...btc, type: "limit", limit_price: "64123.455" }).limitPrice).toBe("64123.455");
+    expect(validateOrder({ ...btc, qty: undefined, notional: "25", time_in_force: "ioc" }).notional).toBe(
+      "25",
+    );
+    expect(fails({ ...btc, time_in_force: "day" })).toMatch(
+      /time_in_force: crypto orders must be gtc or ioc/,
+    );
+    expect(fails({ ...btc, type: "stop", stop_price: "1" })).toMatch(/type: crypto orders must be market/);
+    expect(fails({ ...btc, order_class: "bracket" })).toMatch(/order_class: crypto orders must be simple/);
+    expect(fails({ ...btc, extended_hours: true })).toMatch(/extended_hours: crypto trades around the clock/);
+  });
+
+  it("allows extended hours on day and gtc limit orders, as Alpaca's current spec does", () => {
+    const ext = { ...base, type: "limit", limit_price: "10.50", extended_hours: true };
+    expect(validateOrder({ ...ext, time_in_force: "day" }).body.extended_hours).toBe(true);
+    expect(validateOrder({ ...ext, time_in_force: "gtc" }).body.extended_hours).toBe(true);
+    expect(fails({ ...ext, time_in_force: "ioc" })).toMatch(/extended_hours: needs a limit order/);
   });
 
   it("fingerprints the order without its client_order_id", () => {
