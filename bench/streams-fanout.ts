@@ -28,12 +28,9 @@ import { Registry } from "prom-client";
 import { WebSocket, WebSocketServer } from "ws";
 import type { Account, Fleet } from "../src/accounts/types.js";
 import type { Principal } from "../src/auth/types.js";
-import type { Config } from "../src/config/schema.js";
-import type { RouteDeps } from "../src/http/route-deps.js";
 import { streamRoutes } from "../src/http/routes/streams.js";
-import { createHealthRegistry } from "../src/observability/health.js";
 import { silentLogger } from "../src/observability/logger.js";
-import type { Metrics } from "../src/observability/metrics.js";
+import { createStreamService } from "../src/streams/stream-service.js";
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -212,38 +209,35 @@ async function main(): Promise<void> {
     iat: Math.floor(Date.now() / 1000),
     exp: Math.floor(Date.now() / 1000) + 3600,
   };
-  const deps: RouteDeps = {
-    config: () =>
-      ({
-        streams: {
-          maxClients: CLIENTS + 10,
-          maxSymbolsPerClient: SYMBOLS,
-          sendBufferBytes: 4_194_304,
-          silenceTimeoutMs: 60_000,
-          unsubscribeGraceMs: 5000,
-          recordTradeUpdates: false,
-          upstreamConnectsPerSecond: 50,
-          maxPendingClients: CLIENTS + 10,
-          authTimeoutMs: 10_000,
-        },
-        upstream: { dataStreamUrl: `ws://127.0.0.1:${upPort}` },
-        cache: { redisKeyPrefix: "bench:" },
-      }) as unknown as Config, // the streams plugin reads only these sections
-    fleet: standInFleet(`http://127.0.0.1:${upPort}`),
-    auth: {
-      authenticate: async () => principal,
-      verifyToken: async () => principal,
-      verifyKeyPair: async () => principal,
+  const service = await createStreamService({
+    streams: {
+      maxClients: CLIENTS + 10,
+      maxSymbolsPerClient: SYMBOLS,
+      sendBufferBytes: 4_194_304,
+      silenceTimeoutMs: 60_000,
+      unsubscribeGraceMs: 5000,
+      recordTradeUpdates: false,
+      upstreamConnectsPerSecond: 50,
+      maxPendingClients: CLIENTS + 10,
+      authTimeoutMs: 10_000,
     },
+    dataStreamUrl: `ws://127.0.0.1:${upPort}`,
+    fleet: standInFleet(`http://127.0.0.1:${upPort}`),
     logger: silentLogger(),
-    metrics: { registry } as unknown as Metrics, // the plugin only uses the registry
-    health: createHealthRegistry({ intervalMs: 60_000 }),
+    registry,
     redis: undefined,
+    redisKeyPrefix: "bench:",
     now: Date.now,
+  });
+  const auth = {
+    authenticate: async () => principal,
+    verifyToken: async () => principal,
+    verifyKeyPair: async () => principal,
   };
   const app = Fastify();
+  app.addHook("onClose", () => service.close());
   await app.register(websocket);
-  await app.register(streamRoutes(deps));
+  await app.register(streamRoutes({ auth, service }));
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
 
   gc();

@@ -58,6 +58,8 @@ import { createBudgetFactory } from "./resilience/budget.js";
 import { systemClock } from "./resilience/clock.js";
 import { createMemorySlotStore } from "./resilience/slot-store.js";
 import { openStateStore } from "./state/open-state-store.js";
+import { streamHealthCheck } from "./streams/stream-health.js";
+import { createStreamService } from "./streams/stream-service.js";
 import { createHalts, mirrorHaltsToFleet } from "./trading/halts.js";
 import { createOrderLedger } from "./trading/order-ledger.js";
 import { createOrderService } from "./trading/order-service.js";
@@ -411,6 +413,19 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     now,
   });
   if (redis) health.register("market-data-cache", () => marketData.check(), { degrades: ["reads"] });
+  const streams = await createStreamService({
+    streams: config.streams,
+    dataStreamUrl: config.upstream.dataStreamUrl,
+    proxy: config.upstream.proxy,
+    fleet,
+    logger,
+    registry: metrics.registry,
+    redis,
+    redisKeyPrefix: config.cache.redisKeyPrefix,
+    audit: auditTrail,
+    now,
+  });
+  health.register("streams", streamHealthCheck(streams), { degrades: ["streams"] });
   const orders = createOrderService({
     ledger,
     audit: auditTrail,
@@ -568,7 +583,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   await app.register(
     complianceRoutes({ auth: authenticator, erase: (s) => trail.erase(s), audit: auditTrail }),
   );
-  await app.register(streamRoutes({ ...routeDeps, audit: auditTrail }));
+  await app.register(streamRoutes({ auth: authenticator, service: streams }));
 
   health.start();
   let closed = false;
@@ -591,6 +606,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       health.stop();
       stopProbes();
       await app.close(); // stops accepting, lets in-flight requests finish
+      await streams.close();
       await audit.close();
       await fleet.close();
       await budgets.close();

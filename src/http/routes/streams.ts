@@ -13,23 +13,12 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Principal, Scope } from "../../auth/types.js";
 import { PaddockError } from "../../errors.js";
-import {
-  createStreamService,
-  type StreamService,
-  type StreamServiceDeps,
-} from "../../streams/stream-service.js";
-import type { AuditAppender } from "../../streams/trade-sinks.js";
+import type { StreamService } from "../../streams/stream-service.js";
 import type { RouteDeps } from "../route-deps.js";
 
-export interface StreamRouteDeps extends RouteDeps {
-  readonly audit?: AuditAppender;
-  /** Called with the service once it exists (tests, admin stats). */
-  readonly onStreamService?: (service: StreamService) => void;
-  /** Timing knobs that are not configuration (tests shorten leases and backoff). */
-  readonly streamTuning?: Pick<
-    StreamServiceDeps,
-    "leaseTtlMs" | "leaseRenewMs" | "backoff" | "authTimeoutMs" | "marketOpen"
-  >;
+export interface StreamRouteDeps extends Pick<RouteDeps, "auth"> {
+  /** Built by app.ts (one per gateway): upstream sessions, the fan-out hub, client admission. */
+  readonly service: StreamService;
 }
 
 const FEEDS = new Set(["iex", "sip", "delayed_sip", "test"]);
@@ -38,36 +27,7 @@ type WithPrincipal = FastifyRequest & { streamPrincipal?: Principal };
 
 export function streamRoutes(deps: StreamRouteDeps): FastifyPluginAsync {
   return async (app) => {
-    const service = await createStreamService({
-      streams: deps.config().streams,
-      dataStreamUrl: deps.config().upstream.dataStreamUrl,
-      proxy: deps.config().upstream.proxy,
-      fleet: deps.fleet,
-      logger: deps.logger,
-      registry: deps.metrics.registry,
-      redis: deps.redis,
-      redisKeyPrefix: deps.config().cache.redisKeyPrefix,
-      audit: deps.audit,
-      now: deps.now,
-      ...deps.streamTuning,
-    });
-    deps.onStreamService?.(service);
-    deps.health.register(
-      "streams",
-      () => {
-        const s = service.stats();
-        const shown =
-          s.down.slice(0, 10).join(", ") + (s.down.length > 10 ? ` and ${s.down.length - 10} more` : "");
-        return s.down.length === 0
-          ? { status: "up", detail: `${s.clients} clients, ${s.up.length}/${s.owned.length} upstream up` }
-          : { status: "degraded", detail: `upstream down: ${shown}` };
-      },
-      { degrades: ["streams"] },
-    );
-    app.addHook("onClose", async () => {
-      deps.health.unregister("streams");
-      await service.close();
-    });
+    const { service } = deps;
 
     /**
      * Authenticates the upgrade when it carries credentials; otherwise the auth message must.

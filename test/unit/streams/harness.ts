@@ -15,12 +15,14 @@ import { createVerifier } from "../../../src/auth/verifier.js";
 import type { Config } from "../../../src/config/schema.js";
 import { isPaddockError, PaddockError } from "../../../src/errors.js";
 import { createAuthenticator } from "../../../src/http/authenticator.js";
-import type { Authenticator, RouteDeps } from "../../../src/http/route-deps.js";
-import { type StreamRouteDeps, streamRoutes } from "../../../src/http/routes/streams.js";
-import { createHealthRegistry } from "../../../src/observability/health.js";
+import type { Authenticator } from "../../../src/http/route-deps.js";
+import { streamRoutes } from "../../../src/http/routes/streams.js";
 import { silentLogger } from "../../../src/observability/logger.js";
-import type { Metrics } from "../../../src/observability/metrics.js";
-import type { StreamService } from "../../../src/streams/stream-service.js";
+import {
+  createStreamService,
+  type StreamService,
+  type StreamServiceDeps,
+} from "../../../src/streams/stream-service.js";
 import type { AuditAppender } from "../../../src/streams/trade-sinks.js";
 
 export interface HarnessOptions {
@@ -30,7 +32,11 @@ export interface HarnessOptions {
   readonly redis?: Redis;
   readonly redisKeyPrefix?: string;
   readonly audit?: AuditAppender;
-  readonly tuning?: StreamRouteDeps["streamTuning"];
+  /** Timing knobs that are not configuration (tests shorten leases and backoff). */
+  readonly tuning?: Pick<
+    StreamServiceDeps,
+    "leaseTtlMs" | "leaseRenewMs" | "backoff" | "authTimeoutMs" | "marketOpen"
+  >;
   /** Use the gateway's real JWT verifier and authenticator (HS256 with this secret). */
   readonly hs256Secret?: string;
 }
@@ -155,44 +161,33 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     authTimeoutMs: 10_000,
     ...opts.streams,
   };
-  const config = {
+  // what app.ts does: build the service, then hand it to the route plugin
+  const service = await createStreamService({
     streams,
-    upstream: { dataStreamUrl: opts.upstreamUrl.replace(/^http/, "ws") },
-    cache: { redisKeyPrefix: opts.redisKeyPrefix ?? "paddock:" },
-  } as unknown as Config; // only the sections the streams plugin reads
-  const deps: RouteDeps = {
-    config: () => config,
+    dataStreamUrl: opts.upstreamUrl.replace(/^http/, "ws"),
     fleet,
-    auth: realAuth ?? auth,
     logger: silentLogger(),
-    metrics: { registry } as unknown as Metrics, // the plugin only uses the registry
-    health: createHealthRegistry({ intervalMs: 60_000 }),
+    registry,
     redis: opts.redis,
+    redisKeyPrefix: opts.redisKeyPrefix ?? "paddock:",
+    audit: opts.audit,
     now: Date.now,
-  };
-  let service: StreamService | undefined;
+    ...opts.tuning,
+  });
   const app = Fastify();
   app.setErrorHandler((err, _req, reply) => {
     if (isPaddockError(err)) return reply.code(err.status).send(err.toBody());
     return reply.code(500).send({ code: 50010000, message: String(err) });
   });
+  app.addHook("onClose", () => service.close());
   await app.register(websocket);
-  await app.register(
-    streamRoutes({
-      ...deps,
-      audit: opts.audit,
-      streamTuning: opts.tuning,
-      onStreamService: (s) => {
-        service = s;
-      },
-    }),
-  );
+  await app.register(streamRoutes({ auth: realAuth ?? auth, service }));
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
   return {
     url,
     wsUrl: url.replace(/^http/, "ws"),
     app,
-    service: service!,
+    service,
     registry,
     fleet,
     token(p) {
