@@ -15,6 +15,8 @@ beforeAll(async () => {
     accounts: 2,
     logLevel: "warn",
     configure: (raw) => {
+      // these counts are this test's own requests: no trade-update recorder (its snapshots and streams)
+      raw.streams = { ...(raw.streams as object), recordTradeUpdates: false };
       raw.upstream = { ...(raw.upstream as object), queueMaxWaitMs: 120_000 };
       const accounts = raw.accounts as Array<Record<string, unknown>>;
       accounts[0]!.rateLimitPerMinute = 2;

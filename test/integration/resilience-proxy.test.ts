@@ -17,6 +17,8 @@ beforeAll(async () => {
     accounts: 3,
     logLevel: "warn",
     configure: (raw) => {
+      // these counts are this test's own requests: no trade-update recorder (its snapshots and streams)
+      raw.streams = { ...(raw.streams as object), recordTradeUpdates: false };
       raw.upstream = { ...(raw.upstream as object), proxy: proxy.url, connectionsPerAccount: 1 };
     },
   });

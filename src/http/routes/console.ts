@@ -82,9 +82,10 @@ export function consoleRoutes(deps: ConsoleDeps): FastifyPluginAsync {
       );
       return reply.send(data);
     };
-    app.get("/console", (_req, reply) => reply.redirect("/console/"));
-    app.get("/console/", (_req, reply) => send(reply, "index.html"));
-    app.get<{ Params: { "*": string } }>("/console/assets/*", (req, reply) =>
+    const hide = { schema: { hide: true } }; // static files, not API
+    app.get("/console", hide, (_req, reply) => reply.redirect("/console/"));
+    app.get("/console/", hide, (_req, reply) => send(reply, "index.html"));
+    app.get<{ Params: { "*": string } }>("/console/assets/*", hide, (req, reply) =>
       send(reply, `assets/${req.params["*"]}`),
     );
 

@@ -137,8 +137,7 @@ describe("market-data stream protocol", () => {
     expect(sub2).toMatchObject({ trades: ["MSFT"], quotes: ["AAPL"], bars: [] });
     c.ws.close();
     await c.closed;
-    await new Promise((r) => setTimeout(r, 20));
-    expect(streams.count("K1", "iex")).toBe(0);
+    await expect.poll(() => streams.count("K1", "iex")).toBe(0);
   });
 
   it("errors: 401 before auth, 400 invalid syntax, 403 already authenticated, 402 auth failed", async () => {
@@ -163,7 +162,7 @@ describe("market-data stream protocol", () => {
   });
 
   it("406 for a second connection of the same key on any data feed; allowed again after the first closes", async () => {
-    const { open, authed } = await setup();
+    const { open, authed, streams } = await setup();
     const first = await authed("K4", "iex");
     const second = await open("sip");
     second.send({ action: "auth", key: "K4", secret: "good" });
@@ -171,7 +170,7 @@ describe("market-data stream protocol", () => {
     await second.closed;
     first.ws.close();
     await first.closed;
-    await new Promise((r) => setTimeout(r, 20));
+    await expect.poll(() => streams.count("K4", "iex")).toBe(0);
     const third = await authed("K4", "test");
     expect(third.frames.some((f) => f.msg === "authenticated")).toBe(true);
   });
@@ -272,13 +271,17 @@ describe("market-data stream data", () => {
     c.send({ action: "subscribe", quotes: symbols });
     await c.waitFor((f) => f.T === "subscription");
     const before = c.messages;
-    await new Promise((r) => setTimeout(r, 400));
+    const started = Date.now();
+    await expect
+      .poll(() => c.frames.filter((f) => f.T === "q").length, { timeout: 5000 })
+      .toBeGreaterThan(200);
     const quotes = c.frames.filter((f) => f.T === "q");
     const dataMessages = c.messages - before;
-    // 60 symbols × ~1 quote per simulated second at 60× speed ≈ 1,400 quotes in 0.4 s,
+    const elapsedMs = Date.now() - started;
+    // 60 symbols × ~1 quote per simulated second at 60× speed ≈ 3,500 quotes a second,
     // delivered in about one message per 20 ms tick.
     expect(quotes.length).toBeGreaterThan(200);
-    expect(dataMessages).toBeLessThanOrEqual(Math.ceil(400 / 20) + 3);
+    expect(dataMessages).toBeLessThanOrEqual(Math.ceil(elapsedMs / 20) + 3);
     expect(quotes.length / dataMessages).toBeGreaterThan(10);
   });
 });
