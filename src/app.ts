@@ -468,13 +468,15 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     if (config.logging.level !== previous.logging.level) logger.level = config.logging.level;
     const change = await fleet.reconfigure(config);
     for (const l of leaving) {
-      void auditTrail.append({
-        action: "admin.account_remove",
-        outcome: "accepted",
-        source: "gateway",
-        account: l.id,
-        request: { open_orders: l.openOrders, choice: options.openOrders ?? "none" },
-      });
+      auditTrail
+        .append({
+          action: "admin.account_remove",
+          outcome: "accepted",
+          source: "gateway",
+          account: l.id,
+          request: { open_orders: l.openOrders, choice: options.openOrders ?? "none" },
+        })
+        .catch((err: unknown) => logger.error({ err }, "audit append failed"));
     }
     const result = { ...change, applied: plan.applied, restartRequired: plan.restartRequired };
     logger.info(result, "configuration reloaded");
@@ -531,14 +533,16 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
           priority: "order",
           idempotent: true,
         });
-        void auditTrail.append({
-          action: "order.cancel_all",
-          outcome: res.status < 300 ? "accepted" : "rejected",
-          source: "upstream",
-          upstreamStatus: res.status,
-          account: b.account.id,
-          request: { reason: "account removed by reload", open_orders: b.openOrders },
-        });
+        auditTrail
+          .append({
+            action: "order.cancel_all",
+            outcome: res.status < 300 ? "accepted" : "rejected",
+            source: "upstream",
+            upstreamStatus: res.status,
+            account: b.account.id,
+            request: { reason: "account removed by reload", open_orders: b.openOrders },
+          })
+          .catch((err: unknown) => logger.error({ err }, "audit append failed"));
       }
     }
     return counted.map((c) => ({ id: c.account.id, openOrders: c.openOrders }));

@@ -67,6 +67,13 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
   const { redis, prefix: P, instanceId: me } = deps;
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: "stream-coordinator", instance: me });
+  /**
+   * A Redis call whose failure only delays coordination (a lost publish, a demand read): logged,
+   * never an unhandled rejection (which would end the process while Redis is down).
+   */
+  const background = (p: Promise<unknown>, what: string): void => {
+    p.catch((err: unknown) => log.debug({ err: (err as Error).message }, `${what} failed`));
+  };
   // Subscriptions queue until connected, even when the shared client refuses to queue.
   const sub = redis.duplicate({ enableOfflineQueue: true });
   sub.on("error", (err: Error) => log.debug({ err: err.message }, "redis subscriber error"));
@@ -92,7 +99,7 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
   sub.on("message", (channel: string, message: string) => {
     if (channel === ctl) {
       const o = owned.get(message);
-      if (o) void refreshDemand(message, o);
+      if (o) background(refreshDemand(message, o), "reading the demand");
       return;
     }
     const r = channel.slice(`${P}msg:`.length);
@@ -150,7 +157,7 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
   const publishStatus = (r: string, s: "up" | "down", reason: string): void => {
     if (s === "up") up.add(r);
     else up.delete(r);
-    void redis.publish(chan(r), JSON.stringify({ o: me, s, r: reason }));
+    background(redis.publish(chan(r), JSON.stringify({ o: me, s, r: reason })), "publishing a status");
   };
 
   function becomeOwner(r: string): void {
@@ -160,7 +167,7 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
       const session = deps.upstream.data(feed, {
         frames: (frames, at) => {
           deps.events.onDataFrames(feed, frames, at);
-          void redis.publish(chan(r), JSON.stringify({ o: me, f: frames }));
+          background(redis.publish(chan(r), JSON.stringify({ o: me, f: frames })), "publishing frames");
         },
         status: (s, reason) => {
           deps.events.onDataStatus(feed, s, reason);
@@ -169,7 +176,7 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
       });
       const o: Owned = { kind: "data", feed, session, renewedAt: now() };
       owned.set(r, o);
-      void refreshDemand(r, o);
+      background(refreshDemand(r, o), "reading the demand");
       return;
     }
     const accountId = r.slice(8);
@@ -187,7 +194,7 @@ export async function createRedisCoordinator(deps: RedisCoordinatorDeps): Promis
       status: (s, reason) => publishStatus(r, s, reason),
     });
     if (!session) {
-      void redis.eval(RELEASE, 1, leaseKey(r), me);
+      background(redis.eval(RELEASE, 1, leaseKey(r), me), "releasing a lease");
       return;
     }
     owned.set(r, { kind: "trading", accountId, session, renewedAt: now() });
