@@ -140,7 +140,20 @@ describe("streams against the simulator", () => {
     const forOrder = (m: unknown) => (m as U).stream === "trade_updates" && (m as U).data.order.id === id;
     await c.waitFor((m) => forOrder(m) && ["fill", "new"].includes((m as U).data.event), 10_000);
     await until(() => gw.service.stats().up.includes("trading:acct-1"), 5000);
-    await new Promise((r) => setTimeout(r, 500));
+    // a later order is a barrier: once its fill is here, a repeat of the first one would be too
+    const later = await simFetch(sim, "POST", "/v2/orders", {
+      key: "KEY-1",
+      secret: "secret-1",
+      body: { symbol: "MSFT", qty: "1", side: "buy", type: "market", time_in_force: "day" },
+    });
+    const laterId = (later.body as { id: string }).id;
+    await c.waitFor(
+      (m) =>
+        (m as U).stream === "trade_updates" &&
+        (m as U).data.order.id === laterId &&
+        (m as U).data.event === "fill",
+      10_000,
+    );
     const got = (c.messages as U[]).filter(forOrder);
     const fills = got.filter((u) => u.data.event === "fill");
     expect(fills).toHaveLength(1);

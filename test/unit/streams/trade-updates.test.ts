@@ -128,13 +128,16 @@ describe("trade updates", () => {
     fake.emitTrade("KEY-1", { event: "fill", order: order("a", "filled", "10", "2026-11-25T15:00:05Z") });
     fake.emitTrade("KEY-1", { event: "fill", order: order("b", "filled", "10", "2026-11-25T15:00:07Z") });
     await until(() => updatesOf(c).length >= 4, 5000);
-    await new Promise((r) => setTimeout(r, 200));
+    // a later, unrelated update is a barrier: once it is here, anything duplicated before it would be too
+    fake.emitTrade("KEY-1", { event: "new", order: order("z", "new", "0", "2026-11-25T15:00:09Z") });
+    await until(() => updatesOf(c).some((u) => u.data?.order.id === "z"), 5000);
     const got = updatesOf(c).map((u) => [u.seq, u.data?.order.id, u.data?.event]);
     expect(got).toEqual([
       [1, "a", "new"],
       [2, "a", "fill"],
       [3, "b", "partial_fill"],
       [4, "b", "fill"],
+      [5, "z", "new"],
     ]);
     const backfilled = updatesOf(c)[1]!.data as unknown as Record<string, unknown>;
     expect(backfilled).toMatchObject({ paddock_backfill: true, qty: "10", price: "187.5" });
