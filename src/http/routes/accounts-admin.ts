@@ -17,7 +17,8 @@ export interface AccountsAdminDeps {
   readonly auth: RouteDeps["auth"];
   readonly fleet: Fleet;
   readonly admin: AccountAdmin;
-  readonly setHalted: (accountId: string | undefined, halted: boolean) => void;
+  /** Sets or lifts a halt durably (every instance, across restarts); `by` is the admin's subject. */
+  readonly setHalted: (accountId: string | undefined, halted: boolean, by?: string) => Promise<void>;
   readonly audit: { append(entry: AuditEntryInput): Promise<void> };
 }
 
@@ -79,7 +80,7 @@ export function accountsAdminRoutes(deps: AccountsAdminDeps): FastifyPluginAsync
       for (const a of accounts)
         authorize(principal, { scope: "admin", accountId: a.id, accountTags: a.tags });
       for (const a of accounts) {
-        deps.setHalted(a.id, halted);
+        await deps.setHalted(a.id, halted, principal.sub);
         await deps.audit.append({
           action: halted ? "admin.halt" : "admin.resume",
           outcome: "accepted",
