@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { PaddockError } from "../errors.js";
 import { accountsCommand } from "./commands/accounts.js";
 import { auditCommand } from "./commands/audit.js";
+import { backupCommand } from "./commands/backup.js";
 import { configCommand } from "./commands/config.js";
 import { demoCommand } from "./commands/demo.js";
 import { gdprCommand } from "./commands/gdpr.js";
@@ -29,6 +30,7 @@ export function buildCli(output: Output = processOutput): Command {
     keysCommand(output),
     configCommand(output),
     auditCommand(),
+    backupCommand(output),
     gdprCommand(output),
     accountsCommand(output),
   ]) {
