@@ -423,6 +423,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     redis,
     redisKeyPrefix: config.cache.redisKeyPrefix,
     audit: auditTrail,
+    isRevoked: (p) => revocations.isRevoked(p),
     now,
   });
   health.register("streams", streamHealthCheck(streams), { degrades: ["streams"] });

@@ -37,6 +37,8 @@ export interface DataClientOptions {
   readonly authTimeoutMs: number;
   readonly now: () => number;
   readonly onClose: () => void;
+  /** Watches an authenticated session: `close` is called if its token is revoked; returns the unwatch. */
+  readonly watch?: (principal: Principal, close: () => void) => () => void;
 }
 
 export function handleDataClient(opts: DataClientOptions): DataSubscriber {
@@ -50,7 +52,10 @@ export function handleDataClient(opts: DataClientOptions): DataSubscriber {
   };
   const fail = (e: DataError): void => send([errorFrame(e)]);
 
+  let unwatch: (() => void) | undefined;
   const armExpiry = (p: Principal): void => {
+    unwatch?.();
+    unwatch = opts.watch?.(p, () => socket.close(1008, "token revoked"));
     if (expiryTimer) clearTimeout(expiryTimer);
     const ms = Math.max(0, p.exp * 1000 - opts.now());
     expiryTimer = setTimeout(() => socket.close(1008, "token expired"), Math.min(ms, 2 ** 31 - 1));
@@ -151,6 +156,7 @@ export function handleDataClient(opts: DataClientOptions): DataSubscriber {
   ws.on("close", () => {
     if (authTimer) clearTimeout(authTimer);
     if (expiryTimer) clearTimeout(expiryTimer);
+    unwatch?.();
     hub.remove(client);
     opts.onClose();
   });

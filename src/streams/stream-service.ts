@@ -59,6 +59,12 @@ export interface StreamServiceDeps {
   readonly leaseRenewMs?: number;
   /** Overrides the market clock (tests). */
   readonly marketOpen?: () => boolean;
+  /**
+   * Token revocations: an open stream whose token is revoked is closed within `revocationCheckMs`
+   * (default 500 ms), as an HTTP request with it answers 401 at once.
+   */
+  readonly isRevoked?: (principal: Principal) => boolean;
+  readonly revocationCheckMs?: number;
   readonly instanceId?: string;
 }
 
@@ -191,6 +197,30 @@ export async function createStreamService(deps: StreamServiceDeps): Promise<Stre
     return hub;
   };
 
+  // authenticated sessions, checked against the revocations while any is open
+  const sessions = new Map<symbol, { principal: Principal; close: () => void }>();
+  let revocationTimer: NodeJS.Timeout | undefined;
+  const checkRevocations = (): void => {
+    for (const s of [...sessions.values()]) if (deps.isRevoked?.(s.principal)) s.close();
+  };
+  const watch = deps.isRevoked
+    ? (principal: Principal, close: () => void): (() => void) => {
+        const id = Symbol("session");
+        sessions.set(id, { principal, close });
+        if (!revocationTimer) {
+          revocationTimer = setInterval(checkRevocations, deps.revocationCheckMs ?? 500);
+          revocationTimer.unref();
+        }
+        return () => {
+          sessions.delete(id);
+          if (sessions.size === 0 && revocationTimer) {
+            clearInterval(revocationTimer);
+            revocationTimer = undefined;
+          }
+        };
+      }
+    : undefined;
+
   return {
     metrics,
     instanceId,
@@ -210,6 +240,7 @@ export async function createStreamService(deps: StreamServiceDeps): Promise<Stre
         principal: conn.principal,
         verify: conn.verify,
         onAuthenticated: admitted.promote,
+        ...(watch ? { watch } : {}),
         maxSymbols: deps.streams.maxSymbolsPerClient,
         authTimeoutMs,
         now,
@@ -232,6 +263,7 @@ export async function createStreamService(deps: StreamServiceDeps): Promise<Stre
         principal: conn.principal,
         verify: conn.verify,
         onAuthenticated: admitted.promote,
+        ...(watch ? { watch } : {}),
         accountsFor: (p) =>
           deps.fleet
             .list()
@@ -256,6 +288,7 @@ export async function createStreamService(deps: StreamServiceDeps): Promise<Stre
       };
     },
     async close() {
+      if (revocationTimer) clearInterval(revocationTimer);
       stopFleetWatch();
       tradingDemand.close();
       pacer.close();

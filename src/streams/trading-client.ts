@@ -25,6 +25,8 @@ export interface TradingClientOptions {
   readonly authTimeoutMs: number;
   readonly now: () => number;
   readonly onClose: () => void;
+  /** Watches an authenticated session: `close` is called if its token is revoked; returns the unwatch. */
+  readonly watch?: (principal: Principal, close: () => void) => () => void;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -41,7 +43,10 @@ export function handleTradingClient(opts: TradingClientOptions): TradeListener {
   const listener: TradeListener = { socket, native: opts.accountId === undefined };
   let principal = opts.principal;
   let expiryTimer: NodeJS.Timeout | undefined;
+  let unwatch: (() => void) | undefined;
   const armExpiry = (p: Principal): void => {
+    unwatch?.();
+    unwatch = opts.watch?.(p, () => socket.close(1008, "token revoked"));
     const ms = Math.max(0, p.exp * 1000 - opts.now());
     expiryTimer = setTimeout(() => socket.close(1008, "token expired"), Math.min(ms, 2 ** 31 - 1));
     expiryTimer.unref();
@@ -144,6 +149,7 @@ export function handleTradingClient(opts: TradingClientOptions): TradeListener {
   ws.on("close", () => {
     clearTimeout(authTimer);
     if (expiryTimer) clearTimeout(expiryTimer);
+    unwatch?.();
     hub.unlisten(listener);
     opts.onClose();
   });
