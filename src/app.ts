@@ -31,7 +31,7 @@ import { PaddockError } from "./errors.js";
 import { alpacaKeyCheck, createAccountAdmin } from "./fleet/account-admin.js";
 import { createBlockOrderService } from "./fleet/block-orders.js";
 import { createAuthenticator } from "./http/authenticator.js";
-import { checkRequestTarget } from "./http/canonical-target.js";
+import { requestTarget } from "./http/canonical-target.js";
 import { errorCodeOf, installErrorHandling, sendError } from "./http/error-handler.js";
 import { augmentOpenApi } from "./http/openapi-schemas.js";
 import type { RouteDeps } from "./http/route-deps.js";
@@ -326,7 +326,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     reply.header("x-request-id", request.id);
     // canonicalise first, then route: a non-canonical raw target is a 400 before any route runs
     try {
-      checkRequestTarget(request.raw.url ?? "");
+      requestTarget(request.raw);
     } catch (err) {
       sendError(request, reply, err);
       return;

@@ -83,3 +83,16 @@ export function checkRequestTarget(raw: string): CanonicalTarget | undefined {
   }
   return t;
 }
+
+const checked = new WeakMap<object, CanonicalTarget | undefined>();
+
+/**
+ * `checkRequestTarget` of a request, parsed once: the onRequest hook checks every request and
+ * the routes that need the segments read the same result instead of parsing the target again.
+ */
+export function requestTarget(raw: { readonly url?: string | undefined }): CanonicalTarget | undefined {
+  if (checked.has(raw)) return checked.get(raw);
+  const t = checkRequestTarget(raw.url ?? "");
+  checked.set(raw, t);
+  return t;
+}

@@ -195,15 +195,22 @@ export const TRADING_ROUTES: readonly TradingRoute[] = Object.freeze(DEFS.map(bu
 interface Compiled {
   readonly route: TradingRoute;
   readonly parts: readonly ({ readonly literal: string } | { readonly param: string })[];
+  /** Literal parts: the more, the more specific (`/v2/assets/fixed_income/...` beats `/v2/assets/{id}`). */
+  readonly literals: number;
 }
 
-const COMPILED: readonly Compiled[] = TRADING_ROUTES.map((route) => ({
-  route,
-  parts: route.template
+const byMethodAndLength = new Map<string, Compiled[]>();
+for (const route of TRADING_ROUTES) {
+  const parts = route.template
     .slice(1)
     .split("/")
-    .map((s) => (s.startsWith("{") ? { param: s.slice(1, -1) } : { literal: s })),
-}));
+    .map((s) => (s.startsWith("{") ? { param: s.slice(1, -1) } : { literal: s }));
+  const c: Compiled = { route, parts, literals: parts.filter((p) => "literal" in p).length };
+  const key = `${route.method} ${parts.length}`;
+  byMethodAndLength.set(key, [...(byMethodAndLength.get(key) ?? []), c]);
+}
+// most specific first: the first match is the one to take
+for (const list of byMethodAndLength.values()) list.sort((a, b) => b.literals - a.literals);
 
 const decode = (segment: string): string | undefined => {
   try {
@@ -236,20 +243,23 @@ function matchParts(c: Compiled, segs: readonly string[]): Record<string, string
  */
 export function matchTradingRoute(method: string, canonicalPath: string): MatchedTradingRoute | undefined {
   if (!canonicalPath.startsWith("/")) return undefined;
-  const segs = canonicalPath.slice(1).split("/");
-  let best: { c: Compiled; params: Record<string, string> } | undefined;
-  for (const c of COMPILED) {
-    if (c.route.method !== method) continue;
+  return matchTradingSegments(method, canonicalPath.slice(1).split("/"));
+}
+
+/** The same for the raw segments of a canonical target (what the route has already split). */
+export function matchTradingSegments(
+  method: string,
+  segs: readonly string[],
+): MatchedTradingRoute | undefined {
+  for (const c of byMethodAndLength.get(`${method} ${segs.length}`) ?? []) {
     const params = matchParts(c, segs);
     if (!params) continue;
-    const literals = c.parts.filter((p) => "literal" in p).length;
-    if (!best || literals > best.c.parts.filter((p) => "literal" in p).length) best = { c, params };
+    const upstreamPath = `/${c.parts
+      .map((p) => ("literal" in p ? p.literal : encodeURIComponent(params[p.param]!)))
+      .join("/")}`;
+    return { route: c.route, params, upstreamPath };
   }
-  if (!best) return undefined;
-  const upstreamPath = `/${best.c.parts
-    .map((p) => ("literal" in p ? p.literal : encodeURIComponent(best.params[p.param]!)))
-    .join("/")}`;
-  return { route: best.c.route, params: best.params, upstreamPath };
+  return undefined;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -8,9 +8,9 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { Account, HttpMethod, UpstreamResponse } from "../../accounts/types.js";
 import { PaddockError } from "../../errors.js";
-import { checkRouteParams, matchTradingRoute } from "../../trading/alpaca-routes.js";
+import { checkRouteParams, matchTradingSegments } from "../../trading/alpaca-routes.js";
 import type { OrderService } from "../../trading/order-service.js";
-import { checkRequestTarget } from "../canonical-target.js";
+import { requestTarget } from "../canonical-target.js";
 import { sendError } from "../error-handler.js";
 import type { RouteDeps } from "../route-deps.js";
 
@@ -60,10 +60,10 @@ export function tradingRoutes(deps: TradingDeps): FastifyPluginAsync {
       const method = request.method as HttpMethod;
       try {
         // the raw target, canonical (else 400), decides the route; Fastify's decoding never does
-        const target = checkRequestTarget(request.raw.url ?? "")!;
+        const target = requestTarget(request.raw)!;
         const accountId = target.segments[2]!;
         const rest = target.segments.slice(3);
-        const match = matchTradingRoute(method, `/${rest.join("/")}`);
+        const match = matchTradingSegments(method, rest);
         if (!match) {
           throw new PaddockError("PADDOCK_NOT_FOUND", {
             detail: `${method} /${rest.join("/")} is not an Alpaca trading route`,
