@@ -9,7 +9,7 @@
  * to erase for and is written as it is. Sealed values read
  * `pii:v1:<kid>:<base64url(nonce | ciphertext | tag)>`.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { aeadOpen, aeadSeal } from "../config/aead.js";
 import type { AuditEntry } from "./record.js";
 import type { SubjectKey, SubjectKeyStore } from "./subject-keys.js";
 
@@ -19,16 +19,10 @@ export const KEY_UNAVAILABLE = "[key unavailable]";
 /** Members of `request` (at any depth) that hold client free text. */
 export const PERSONAL_REQUEST_KEYS: ReadonlySet<string> = new Set(["client_order_id"]);
 
-const NONCE = 12;
-const TAG = 16;
 const aad = (kid: string) => Buffer.from(`paddock:audit:pii:v1:${kid}`, "utf8");
 
 export function sealValue(value: string, key: SubjectKey): string {
-  const nonce = randomBytes(NONCE);
-  const cipher = createCipheriv("aes-256-gcm", key.key, nonce);
-  cipher.setAAD(aad(key.kid));
-  const body = Buffer.concat([cipher.update(value, "utf8"), cipher.final()]);
-  return `${SEALED_PREFIX}${key.kid}:${Buffer.concat([nonce, body, cipher.getAuthTag()]).toString("base64url")}`;
+  return `${SEALED_PREFIX}${key.kid}:${aeadSeal(key.key, value, aad(key.kid)).toString("base64url")}`;
 }
 
 export const isSealed = (value: unknown): value is string =>
@@ -42,15 +36,8 @@ export function sealedKid(value: string): string {
 export function openValue(value: string, key: Buffer): string | undefined {
   const kid = sealedKid(value);
   const payload = Buffer.from(value.slice(SEALED_PREFIX.length + kid.length + 1), "base64url");
-  if (payload.length < NONCE + TAG) return undefined;
   try {
-    const decipher = createDecipheriv("aes-256-gcm", key, payload.subarray(0, NONCE));
-    decipher.setAAD(aad(kid));
-    decipher.setAuthTag(payload.subarray(payload.length - TAG));
-    return Buffer.concat([
-      decipher.update(payload.subarray(NONCE, payload.length - TAG)),
-      decipher.final(),
-    ]).toString("utf8");
+    return aeadOpen(key, payload, aad(kid)).toString("utf8");
   } catch {
     return undefined;
   }

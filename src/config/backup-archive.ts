@@ -14,19 +14,17 @@
  * mode, size and SHA-256), then the file bodies concatenated in manifest order. Unpacking checks
  * every size and hash and refuses any path that could leave its folder.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { PaddockError } from "../errors.js";
+import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, aeadOpen, aeadSeal } from "./aead.js";
+import type { MasterKey } from "./secrets.js";
 
 export const BACKUP_MAGIC = Buffer.from("PADDOCKB", "ascii");
 export const BACKUP_VERSION = 1;
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
 const FORMAT = "paddock-backup";
 
-export interface BackupKey {
-  readonly id: string;
-  readonly key: Buffer;
-}
+/** A master key (or a backup key file's key): its id is written in the header. */
+export type BackupKey = MasterKey;
 
 export interface BackupFile {
   /** Which root the path is relative to (the caller's names: "config", "state", "audit"). */
@@ -172,8 +170,8 @@ export function readBackupHeader(archive: Buffer): BackupHeader {
   const version = archive[8]!;
   if (version !== BACKUP_VERSION) throw corrupt(`backup format version ${version} is not supported`);
   const idLength = archive[9]!;
-  const length = 10 + idLength + NONCE_BYTES;
-  if (idLength === 0 || archive.length < length + TAG_BYTES) throw corrupt("backup is truncated");
+  const length = 10 + idLength + AEAD_NONCE_BYTES;
+  if (idLength === 0 || archive.length < length + AEAD_TAG_BYTES) throw corrupt("backup is truncated");
   return {
     version,
     keyId: archive.subarray(10, 10 + idLength).toString("ascii"),
@@ -183,12 +181,9 @@ export function readBackupHeader(archive: Buffer): BackupHeader {
 }
 
 export function encryptBackup(container: Buffer, key: BackupKey): Buffer {
-  const nonce = randomBytes(NONCE_BYTES);
-  const head = header(key.id, nonce);
-  const cipher = createCipheriv("aes-256-gcm", key.key, nonce);
-  cipher.setAAD(head);
-  const body = Buffer.concat([cipher.update(container), cipher.final()]);
-  return Buffer.concat([head, body, cipher.getAuthTag()]);
+  const nonce = randomBytes(AEAD_NONCE_BYTES);
+  const head = header(key.id, nonce); // ends with the nonce
+  return Buffer.concat([head, aeadSeal(key.key, container, head, nonce).subarray(AEAD_NONCE_BYTES)]);
 }
 
 /**
@@ -201,13 +196,8 @@ export function decryptBackup(archive: Buffer, key: BackupKey): Buffer {
     throw corrupt(`backup is sealed with key ${head.keyId}, not with the key given (${key.id})`);
   }
   try {
-    const decipher = createDecipheriv("aes-256-gcm", key.key, head.nonce);
-    decipher.setAAD(archive.subarray(0, head.length));
-    decipher.setAuthTag(archive.subarray(archive.length - TAG_BYTES));
-    return Buffer.concat([
-      decipher.update(archive.subarray(head.length, archive.length - TAG_BYTES)),
-      decipher.final(),
-    ]);
+    const sealed = Buffer.concat([head.nonce, archive.subarray(head.length)]);
+    return aeadOpen(key.key, sealed, archive.subarray(0, head.length));
   } catch {
     throw corrupt("backup failed authentication (tampered, truncated or a different key); nothing written");
   }

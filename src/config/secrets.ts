@@ -5,13 +5,12 @@
  * `keyId` names the master key that sealed it, so old and new keys can both
  * decrypt during a rotation.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { PaddockError } from "../errors.js";
+import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, aeadOpen, aeadSeal } from "./aead.js";
 
 const PREFIX = "enc:v1:";
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
 const AAD_PREFIX = "paddock:v1:";
 
 export interface MasterKey {
@@ -80,12 +79,7 @@ export const makeKeyRing = (current: MasterKey, previous: readonly MasterKey[] =
 const aad = (owner: string): Buffer => Buffer.from(AAD_PREFIX + owner, "utf8");
 
 export function encryptSecret(plaintext: string, owner: string, key: MasterKey): string {
-  const nonce = randomBytes(NONCE_BYTES);
-  const cipher = createCipheriv("aes-256-gcm", key.key, nonce);
-  cipher.setAAD(aad(owner));
-  const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-  const payload = Buffer.concat([nonce, body, cipher.getAuthTag()]);
-  return `${PREFIX}${key.id}:${payload.toString("base64url")}`;
+  return `${PREFIX}${key.id}:${aeadSeal(key.key, plaintext, aad(owner)).toString("base64url")}`;
 }
 
 /**
@@ -116,18 +110,11 @@ export function decryptSecret(envelope: string, owner: string, ring: KeyRing, wh
       detail: `authentication failed (tampered, or moved from another account)`,
     });
   }
-  if (payload.length < NONCE_BYTES + TAG_BYTES) {
+  if (payload.length < AEAD_NONCE_BYTES + AEAD_TAG_BYTES) {
     throw new PaddockError("PADDOCK_SECRET_DECRYPT", { field: where, detail: `truncated encrypted value` });
   }
   try {
-    const decipher = createDecipheriv("aes-256-gcm", key.key, payload.subarray(0, NONCE_BYTES));
-    decipher.setAAD(aad(owner));
-    decipher.setAuthTag(payload.subarray(payload.length - TAG_BYTES));
-    const plain = Buffer.concat([
-      decipher.update(payload.subarray(NONCE_BYTES, payload.length - TAG_BYTES)),
-      decipher.final(),
-    ]);
-    return plain.toString("utf8");
+    return aeadOpen(key.key, payload, aad(owner)).toString("utf8");
   } catch (err) {
     throw new PaddockError("PADDOCK_SECRET_DECRYPT", {
       field: where,
