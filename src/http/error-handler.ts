@@ -40,6 +40,12 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
     request.log.debug({ code: e.code, status: e.status, cause: e.cause }, e.message);
   }
   reply.code(e.status).header("x-paddock-source", "gateway");
+  if (request.raw.headers.upgrade !== undefined) {
+    // a refused WebSocket upgrade: the socket was handed over for the upgrade and is no longer
+    // the server's to keep alive or to close on shutdown, so it is closed once the answer is out
+    reply.header("connection", "close");
+    reply.raw.once("finish", () => request.raw.socket.destroySoon());
+  }
   if (e.retryAfterSeconds !== undefined)
     reply.header("retry-after", String(Math.max(1, Math.ceil(e.retryAfterSeconds))));
   return reply.send(e.toBody(request.id));

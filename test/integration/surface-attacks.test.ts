@@ -49,6 +49,8 @@ function raw(
       : { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }),
     ...extra,
   };
+  // an empty value in `extra` removes the header (a key/secret-only client sends no Authorization)
+  for (const [k, v] of Object.entries(headers)) if (v === "") delete headers[k];
   const head = `${method} ${target} HTTP/1.1\r\n${Object.entries(headers)
     .map(([k, v]) => `${k}: ${v}`)
     .join("\r\n")}\r\n\r\n`;
@@ -95,6 +97,48 @@ const body = (a: RawAnswer): { code?: number; message?: string } => {
 };
 
 describe("the trading surface under attack (raw request lines)", () => {
+  it("refuses the same encodings on market data, stream upgrades and key/secret-only clients", async () => {
+    const before = await gw.simStats();
+    const keyPair = { authorization: "", "apca-api-key-id": "paddock", "apca-api-secret-key": token };
+    for (const [m, t, extra] of [
+      ["GET", "/v1/data/v2/stocks/%2e%2e/v2/stocks/AAPL/bars?timeframe=1Day", {}],
+      ["GET", "/v1/data/v2/stocks/AAPL/../MSFT/trades/latest", {}],
+      ["GET", "/v1/data/v2/stocks//snapshots?symbols=AAPL", {}],
+      ["GET", "/v1/data/v2/stocks/%41APL/trades/latest", {}],
+      ["POST", "/v1/accounts/acct-001/v2/%6Frders", keyPair],
+      ["POST", "/v1/accounts/acct-001/v2/../v2/orders", keyPair],
+    ] as const) {
+      const a = await raw(m, t, m === "POST" ? ORDER : "", extra);
+      expect(a.status, t).toBe(400);
+      expect(a.headers["x-paddock-source"], t).toBe("gateway");
+    }
+    // stream upgrades, written raw (a WebSocket client would normalise the path first): refused
+    // with the gateway's 400 before any upgrade
+    for (const t of ["/v1/accounts/acct%2D001/stream", "/v1/accounts/acct-001/./stream"]) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const socket = connect({ host, port }, () =>
+          socket.write(
+            `GET ${t} HTTP/1.1\r\nhost: ${host}:${port}\r\nauthorization: Bearer ${token}\r\n` +
+              "connection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\n" +
+              "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+          ),
+        );
+        socket.once("data", (chunk) => {
+          resolve(Number(chunk.toString("latin1").split(" ")[1]));
+          socket.destroy();
+        });
+        socket.once("error", reject);
+      });
+      expect(status, t).toBe(400);
+    }
+    // the key/secret pair itself is good: the canonical form of the same order goes through
+    const ok = await raw("POST", "/v1/accounts/acct-001/v2/orders", ORDER, keyPair);
+    expect(ok.status).toBe(200);
+    const after = await gw.simStats();
+    const sent = reached(before, after);
+    expect(sent).toEqual({ "POST /v2/orders": 1 });
+  });
+
   it("refuses every non-canonical target with a gateway 400 and sends nothing upstream", async () => {
     const before = await gw.simStats();
     const targets = [
