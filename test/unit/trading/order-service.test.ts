@@ -14,6 +14,7 @@ const ok = (body: unknown, status = 200): UpstreamResponse => ({
 function fixture(opts: { halted?: boolean; auditBlocked?: string; limits?: Account["limits"] } = {}) {
   const sent: UpstreamRequest[] = [];
   const audited: AuditEntryInput[] = [];
+  const priced: string[] = [];
   const account = {
     id: "acct-001",
     mode: "paper",
@@ -47,7 +48,10 @@ function fixture(opts: { halted?: boolean; auditBlocked?: string; limits?: Accou
     },
     isHalted: () => opts.halted === true,
     ...(opts.auditBlocked ? { auditBlocked: () => opts.auditBlocked } : {}),
-    price: async () => 100,
+    price: async (symbol) => {
+      priced.push(symbol);
+      return 100;
+    },
     settings: () => ({ maxRetries: 3, retryBaseDelayMs: 1, retryMaxDelayMs: 2 }),
     now: () => 1_000,
   });
@@ -62,7 +66,7 @@ function fixture(opts: { halted?: boolean; auditBlocked?: string; limits?: Accou
     log: { info() {}, warn() {}, error() {} },
     ...over,
   });
-  return { service, sent, audited, call };
+  return { service, sent, audited, priced, call };
 }
 
 const submit = { action: "order.submit", priority: "order", idempotent: false } as const;
@@ -193,6 +197,9 @@ describe("order service", () => {
       .handle(f.call({ method: "POST", path: "/v2/orders", body: orderBody(), kind: submit }))
       .catch((e: unknown) => e);
     expect(isPaddockError(err, "PADDOCK_RISK_REJECTED")).toBe(true);
+    // the price came from the injected lookup (100 × 1 > 50), not from a failed or missing one
+    expect(f.priced).toEqual(["AAPL"]);
+    expect((err as Error).message).toContain("order value 100 exceeds 50");
     expect(f.sent).toHaveLength(0);
   });
 });
