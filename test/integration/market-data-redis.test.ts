@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SimHandle, startSim } from "../../src/sim/index.js";
+import { quietMarket } from "../helpers/start-sim.js";
 import { type DataGateway, startDataGateway } from "../unit/marketdata/data-gateway.js";
 import { deleteKeys, getRedisUrl, uniquePrefix } from "../unit/marketdata/redis-fixture.js";
 import { startRedisProcess } from "../unit/marketdata/redis-process.js";
@@ -14,7 +15,7 @@ const SYMBOLS = ["AAPL", "MSFT", "AMZN", "GOOG", "TSLA", "META", "NFLX", "IBM", 
 let sim: SimHandle;
 beforeAll(async () => {
   sim = await startSim({ port: 0, seed: 11, rateLimitPerMinute: 0 });
-  await fetch(`${sim.url}/_sim/clock`, { method: "POST", body: JSON.stringify({ open: false }) });
+  await quietMarket(sim.url);
 });
 afterAll(() => sim.close());
 

@@ -6,6 +6,7 @@
 import { marketData } from "@alpacahq/alpaca-trade-api";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { quietMarket } from "../helpers/start-sim.js";
 import { type DataGateway, startDataGateway } from "../unit/marketdata/data-gateway.js";
 
 let gw: DataGateway;
@@ -58,8 +59,8 @@ beforeAll(async () => {
     class: string;
   }>;
   listed = assets.filter((a) => a.class === "us_equity" && /^[A-Z]+$/.test(a.symbol)).map((a) => a.symbol);
-  // A closed session: no ticks, so latest values hold still while through-cache and direct answers are compared.
-  await fetch(`${gw.sim.url}/_sim/clock`, { method: "POST", body: JSON.stringify({ open: false }) });
+  // No session for hours: latest values hold still while through-cache and direct answers are compared.
+  await quietMarket(gw.sim.url);
 });
 afterAll(() => gw.close());
 
