@@ -9,6 +9,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import websocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { Redis } from "ioredis";
+import type { Bindings, ChildLoggerOptions } from "pino";
 import { createFleet, type ManagedFleet } from "./accounts/fleet.js";
 import { createRedisSlotStore } from "./accounts/redis-slot-store.js";
 import { registerUpstreamProbes } from "./accounts/upstream-probes.js";
@@ -53,6 +54,7 @@ import type { Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { createMetricsListener } from "./observability/metrics-listener.js";
 import { accessLogFields, instrumentAuthenticator, requestIdFrom } from "./observability/request-context.js";
+import { accessLogger, RequestLogger } from "./observability/request-logger.js";
 import { createTracing, type RequestTrace, type Tracing } from "./observability/tracing.js";
 import { createBudgetFactory } from "./resilience/budget.js";
 import { systemClock } from "./resilience/clock.js";
@@ -134,6 +136,12 @@ export function authOptionsOf(cfg: Config): AuthOptions {
       : {}),
   };
 }
+
+/** A request target's path, without its query (which may hold anything, so it is never logged). */
+const pathOf = (url: string): string => {
+  const q = url.indexOf("?");
+  return q < 0 ? url : url.slice(0, q);
+};
 
 async function tlsOptions(cfg: Config) {
   const tls = cfg.server.tls;
@@ -307,9 +315,13 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   });
 
   const https = await tlsOptions(config);
+  const access = accessLogger(logger);
   const options = {
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    // request.log made lazily: most requests log only their access line (see request-logger.ts)
+    childLoggerFactory: (parent: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions) =>
+      new RequestLogger(parent as unknown as Logger, bindings, opts) as unknown as FastifyBaseLogger,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) =>
       requestIdFrom(req.headers["x-request-id"]),
     bodyLimit: config.server.bodyLimitBytes,
@@ -355,17 +367,19 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     metrics.httpRequests.inc({ route, method: request.method, status: reply.statusCode, code });
     metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
     traces.get(request)?.end(reply.statusCode, { "paddock.error_code": code });
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url.split("?")[0],
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 100) / 100,
-        ...accessLogFields(request),
-        ...(code ? { code } : {}),
-      },
-      "request",
-    );
+    if (logger.isLevelEnabled("info")) {
+      access.info(
+        {
+          ...accessLogFields(request),
+          method: request.method,
+          url: pathOf(request.url),
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 100) / 100,
+          ...(code ? { code } : {}),
+        },
+        "request",
+      );
+    }
     done();
   });
   await app.register(swagger, {

@@ -73,6 +73,36 @@ export function codeLabel(code: string | number | undefined): string {
   return /^PADDOCK_[A-Z0-9_]{1,60}$/.test(String(code)) ? String(code) : "other";
 }
 
+/**
+ * Increments of a hot counter, kept in a map keyed by the caller's raw values and added to the
+ * counter when it is collected (scraped): one map lookup per event instead of prom-client's label
+ * validation and hashing on every request. Keys are bounded (route templates, methods, statuses,
+ * error codes, account ids); past `MAX_PENDING` distinct keys the map is flushed and cleared.
+ */
+const MAX_PENDING = 10_000;
+class PendingCounts<L extends string> {
+  private readonly pending = new Map<string, { labels: Record<L, string>; n: number }>();
+  counter: Counter<L> | undefined;
+
+  add(key: string, labels: () => Record<L, string>, value: number): void {
+    const p = this.pending.get(key);
+    if (p) {
+      p.n += value;
+      return;
+    }
+    if (this.pending.size >= MAX_PENDING) this.flush(true);
+    this.pending.set(key, { labels: labels(), n: value });
+  }
+
+  flush(clear = false): void {
+    for (const p of this.pending.values()) {
+      if (p.n !== 0) this.counter?.inc(p.labels, p.n);
+      p.n = 0;
+    }
+    if (clear) this.pending.clear();
+  }
+}
+
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const perAccount = options.perAccount !== false;
@@ -83,18 +113,24 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     for (const fn of collectors) fn();
   };
 
+  const httpPending = new PendingCounts<"route" | "method" | "status_class" | "code">();
   const httpRequests = new Counter({
     name: "paddock_http_requests_total",
     help: "HTTP requests answered by the gateway, by route template, method, status class and error code",
     labelNames: ["route", "method", "status_class", "code"],
     registers,
+    collect: () => httpPending.flush(),
   });
+  httpPending.counter = httpRequests;
+  const upstreamPending = new PendingCounts<"account" | "status_class" | "code">();
   const upstreamRequests = new Counter({
     name: "paddock_upstream_requests_total",
     help: "Requests sent to Alpaca, by account (`_all` when per-account series are off), status class and error code",
     labelNames: ["account", "status_class", "code"],
     registers,
+    collect: () => upstreamPending.flush(),
   });
+  upstreamPending.counter = upstreamRequests;
   const budgetRemaining = new Gauge({
     name: "paddock_budget_remaining",
     help: "Upstream requests left in the account's budget over the last minute (this instance's view)",
@@ -173,13 +209,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     httpRequests: {
       inc(labels, value = 1) {
-        httpRequests.inc(
-          {
+        httpPending.add(
+          `${labels.route}\u0000${labels.method}\u0000${labels.status}\u0000${labels.code}`,
+          () => ({
             route: String(labels.route ?? "unknown"),
             method: String(labels.method ?? "GET"),
             status_class: statusClass(labels.status ?? ""),
             code: codeLabel(labels.code),
-          },
+          }),
           value,
         );
       },
@@ -193,13 +230,16 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     upstreamRequests: {
       inc(labels, value = 1) {
-        const outcome = String(labels.outcome ?? "");
-        const cls = statusClass(outcome);
-        upstreamRequests.inc(
-          {
-            account: perAccount ? String(labels.account ?? "unknown") : ALL_ACCOUNTS,
-            status_class: cls,
-            code: cls === "none" ? codeLabel(outcome) : "none",
+        upstreamPending.add(
+          `${labels.account}\u0000${labels.outcome}`,
+          () => {
+            const outcome = String(labels.outcome ?? "");
+            const cls = statusClass(outcome);
+            return {
+              account: perAccount ? String(labels.account ?? "unknown") : ALL_ACCOUNTS,
+              status_class: cls,
+              code: cls === "none" ? codeLabel(outcome) : "none",
+            };
           },
           value,
         );

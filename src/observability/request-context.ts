@@ -20,17 +20,27 @@ export function requestIdFrom(header: string | string[] | undefined): string {
 /** Requests whose logger already carries `sub` and `account`. */
 const bound = new WeakSet<FastifyRequest>();
 
+/** What a request's logger can do beyond pino's methods when it is a RequestLogger. */
+interface Bindable {
+  bind?(extra: Record<string, unknown>): void;
+  readonly bindings?: Record<string, unknown>;
+}
+
 /** The account a request names in its path (`/v1/accounts/:accountId/...`), if any. */
 export function accountOf(request: FastifyRequest): string | undefined {
   const id = (request.params as { accountId?: unknown } | undefined)?.accountId;
   return typeof id === "string" && id !== "" ? id : undefined;
 }
 
-/** Fields the access log line adds itself: the account when authentication did not bind it. */
-export function accessLogFields(request: FastifyRequest): { account?: string } {
-  if (bound.has(request)) return {};
+/**
+ * Fields of the access line: the request's bindings (request id, and subject and account once
+ * authenticated), else the account the path names.
+ */
+export function accessLogFields(request: FastifyRequest): Record<string, unknown> {
+  const bindings = (request.log as unknown as Bindable).bindings ?? { reqId: request.id };
+  if (bound.has(request)) return bindings;
   const account = accountOf(request);
-  return account === undefined ? {} : { account };
+  return account === undefined ? bindings : { ...bindings, account };
 }
 
 interface AuthenticatorLike {
@@ -45,25 +55,38 @@ interface AuthenticatorLike {
  * subject (and the account asked for) are bound to the request's logger and span.
  */
 export function instrumentAuthenticator<A extends AuthenticatorLike>(auth: A, tracing: Tracing): A {
-  return {
-    ...auth,
-    authenticate: (request: FastifyRequest, need: { scope: string; accountId?: string }) =>
-      tracing.span(
-        "auth",
-        async () => {
-          const principal = await auth.authenticate(request, need);
-          const account = need.accountId ?? accountOf(request);
-          trace.getActiveSpan()?.setAttributes({
-            "enduser.id": principal.sub,
-            ...(account ? { "paddock.account": account } : {}),
-          });
-          if (!bound.has(request)) {
-            request.log = request.log.child({ sub: principal.sub, ...(account ? { account } : {}) });
-            bound.add(request);
-          }
-          return principal;
-        },
-        { "paddock.scope": need.scope },
-      ),
+  const bind = (request: FastifyRequest, need: { accountId?: string }, sub: string) => {
+    const account = need.accountId ?? accountOf(request);
+    if (tracing.enabled) {
+      trace.getActiveSpan()?.setAttributes({
+        "enduser.id": sub,
+        ...(account ? { "paddock.account": account } : {}),
+      });
+    }
+    if (!bound.has(request)) {
+      const extra = { sub, ...(account ? { account } : {}) };
+      const log = request.log as unknown as Bindable;
+      if (log.bind) log.bind(extra);
+      else request.log = request.log.child(extra);
+      bound.add(request);
+    }
   };
+  // without tracing, no span and no extra async layer on every request
+  const authenticate = tracing.enabled
+    ? (request: FastifyRequest, need: { scope: string; accountId?: string }) =>
+        tracing.span(
+          "auth",
+          async () => {
+            const principal = await auth.authenticate(request, need);
+            bind(request, need, principal.sub);
+            return principal;
+          },
+          { "paddock.scope": need.scope },
+        )
+    : (request: FastifyRequest, need: { scope: string; accountId?: string }) =>
+        auth.authenticate(request, need).then((principal) => {
+          bind(request, need, principal.sub);
+          return principal;
+        });
+  return { ...auth, authenticate };
 }
