@@ -1,6 +1,7 @@
 /**
- * Child processes of a benchmark run: the simulator, the gateway and the bare proxy each run in
- * their own process; the parent only orchestrates and reads /proc for CPU time, RSS and sockets.
+ * Child processes of a benchmark run: the simulator, the gateway, the bare proxy and the DIY gateway
+ * each run in their own process; the parent only orchestrates and reads /proc for CPU time, RSS and
+ * sockets.
  */
 import { spawn } from "node:child_process";
 import { openSync, readdirSync, readFileSync, readlinkSync } from "node:fs";

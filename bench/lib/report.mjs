@@ -22,7 +22,7 @@ export function renderResults(meta, results) {
     `- Machine: ${meta.cores} cores (${meta.cpuModel}), ${meta.memoryGB} GB, Node ${meta.node}, ${process.platform}`,
     `- Load average before/after: ${load(meta.loadavgBefore)} / ${load(meta.loadavgAfter)} ` +
       "(other work shared the machine when it is above 0)",
-    `- Every server in its own process (simulator, bare proxy, gateway) and the load generator ` +
+    `- Every server in its own process (simulator, bare proxy, DIY Fastify gateway, Paddock) and the load generator ` +
       `(autocannon, bench/load-worker.mjs) in another, all on these ${meta.cores} cores: load, proxy ` +
       "and simulator compete for the same CPUs, so ratios are comparable within this table, not across machines.",
     "",

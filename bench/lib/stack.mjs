@@ -1,6 +1,6 @@
 /**
  * The pieces a scenario starts: the simulator, a gateway configuration, the gateway, the bare
- * proxy, and a JWT. All of them through the `paddock` CLI (bin/paddock.js), like a user would.
+ * proxy, the DIY Fastify gateway, and a JWT. All of them through the `paddock` CLI (bin/paddock.js), like a user would.
  * Every process is registered on `ctx.processes` so the runner stops it after the scenario.
  */
 import { execFile } from "node:child_process";
@@ -16,6 +16,7 @@ const run = promisify(execFile);
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const PADDOCK = join(ROOT, "bin/paddock.js");
 const BARE_PROXY = join(ROOT, "bench/bare-proxy.mjs");
+const DIY_GATEWAY = join(ROOT, "bench/diy-gateway.mjs");
 
 /** A port free right now on 127.0.0.1 (the kernel's pick). */
 export function freePort() {
@@ -47,7 +48,7 @@ export async function startSim(ctx, { name = "sim", seed = 1 } = {}) {
 export const accountIds = (n) =>
   Array.from({ length: n }, (_, i) => `acct-${String(i + 1).padStart(3, "0")}`);
 
-/** Alpaca key pairs for the direct and bare-proxy baselines (the simulator accepts any pair). */
+/** Alpaca key pairs for the direct, bare-proxy and DIY-gateway baselines (the simulator accepts any pair). */
 export function benchKeys(ids) {
   return Object.fromEntries(
     ids.map((id) => [id, { keyId: `PKBENCH${id.replace(/\D/g, "")}`, secretKey: `bench-secret-${id}` }]),
@@ -137,6 +138,45 @@ export async function startBareProxy(ctx, { upstream, ids, connections = 200, na
       String(port),
       "--connections",
       String(connections),
+    ],
+    logFile: join(ctx.outDir, `${name}.log`),
+    ready: () => answers(`${url}/livez`),
+  });
+  ctx.processes.push(proc);
+  return { url, proc };
+}
+
+/**
+ * bench/diy-gateway.mjs in its own process, with the baseline key pairs of `ids`, verifying tokens
+ * against `publicKeyFile` (the `jwt-public.pem` that `paddock init` wrote next to paddock.yaml, so
+ * Paddock's bench token works on both) and logging its requests to `<name>-requests.log`.
+ */
+export async function startDiyGateway(
+  ctx,
+  { upstream, ids, publicKeyFile, issuer = "paddock", max = 1_000_000_000, name = "diy-gateway" },
+) {
+  const keysFile = join(ctx.outDir, `${name}-keys.json`);
+  await writeFile(keysFile, JSON.stringify(benchKeys(ids)));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = await startNode({
+    name,
+    args: [
+      DIY_GATEWAY,
+      "--upstream",
+      upstream,
+      "--keys",
+      keysFile,
+      "--public-key",
+      publicKeyFile,
+      "--issuer",
+      issuer,
+      "--max",
+      String(max),
+      "--log",
+      join(ctx.outDir, `${name}-requests.log`),
+      "--port",
+      String(port),
     ],
     logFile: join(ctx.outDir, `${name}.log`),
     ready: () => answers(`${url}/livez`),

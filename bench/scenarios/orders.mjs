@@ -143,6 +143,7 @@ export function orders({ connections, pacedRate }) {
           fmtInt(stat(t, (m) => m.non2xx + m.errors + m.timeouts)),
         ];
       });
+      // the target (issue #15) is for the batched audit, the default; fsync is reported beside it
       const summary = ["fsync", "batched"].map((t) => {
         const added = stat(t, (m) => m.latencyMs.p50) - d50;
         return {
@@ -150,8 +151,8 @@ export function orders({ connections, pacedRate }) {
             `audit ${t}: Paddock adds ${fmt(added, 2)} ms per order at p50, ` +
             `${fmt(stat(t, (m) => m.latencyMs.p99) - d99, 2)} ms at p99 (p50 ${fmt(stat(t, (m) => m.latencyMs.p50) / d50, 2)}× direct)`,
           ratio: stat(t, (m) => m.latencyMs.p50) / d50,
-          target: "< 2 ms added per order (p50)",
-          met: added < 2,
+          target: t === "batched" ? "≤ 1 ms added per order (p50)" : undefined,
+          met: t === "batched" ? added <= 1 : undefined,
         };
       });
       return { rows, summary };
