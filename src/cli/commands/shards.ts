@@ -1,6 +1,8 @@
 /**
  * `paddock shards map --config F --format nginx|envoy|httproute|helm-values|json`: the routing
  * map for the layer in front of the shards, from the configuration's account list.
+ * `paddock shards proxy --map FILE --port P`: a small routing proxy reading that nginx map (trials
+ * and the demo, where no nginx is installed).
  * `paddock shards list --config F`: the replicas registered in the shared Redis, checked against
  * the configuration (a shard without a live replica, a replica serving another account list).
  */
@@ -10,6 +12,7 @@ import { loadConfig } from "../../config/load.js";
 import { PaddockError } from "../../errors.js";
 import { accountsHash, readRegistry } from "../../shards/registry.js";
 import { MAP_FORMATS, type MapFormat, routingMap } from "../../shards/routing-map.js";
+import { startRoutingProxy } from "../../shards/routing-proxy.js";
 import { type Output, processOutput } from "../io.js";
 import { parseIntOption } from "../options.js";
 
@@ -58,6 +61,27 @@ export function shardsCommand(output: Output = processOutput): Command {
         );
       },
     );
+  shards
+    .command("proxy")
+    .description(
+      "run a small routing proxy from a generated nginx map (for trials; use nginx or a Gateway in production)",
+    )
+    .requiredOption("--map <file>", "the map `paddock shards map --format nginx` wrote")
+    .option("--port <port>", "port to listen on (0 picks a free one)", parseIntOption, 8080)
+    .option("--host <host>", "interface to bind", "127.0.0.1")
+    .action(async (o: { map: string; port: number; host: string }) => {
+      const proxy = await startRoutingProxy({ mapFile: o.map, port: o.port, host: o.host });
+      output.out(`paddock routing proxy listening on ${proxy.url}`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          void proxy.close().then(resolve);
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+      });
+    });
   shards
     .command("list")
     .description("list the replicas registered in the shared Redis, checked against the configuration")
