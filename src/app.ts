@@ -644,7 +644,14 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   });
   await app.register(consoleRoutes({ auth: authenticator, auditPath: () => audit.path, now }));
   await app.register(
-    accountsAdminRoutes({ auth: authenticator, fleet, admin: accountAdmin, setHalted, audit: auditTrail }),
+    accountsAdminRoutes({
+      auth: authenticator,
+      fleet,
+      admin: accountAdmin,
+      setHalted,
+      audit: auditTrail,
+      ...(shard ? { allAccounts: () => layout?.accounts ?? fleet.list() } : {}),
+    }),
   );
   await app.register(marketDataRoutes({ ...routeDeps, service: marketData }));
   await app.register(

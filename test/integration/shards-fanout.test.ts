@@ -223,6 +223,21 @@ describe.skipIf(redisUrl === undefined)("two shards behind one Redis", () => {
     expect(preview.children.map((c) => c.account)).toEqual(["acct-001", "acct-003", "acct-005", "acct-007"]);
   });
 
+  it("a halt by tag reaches the tagged accounts of every shard", async () => {
+    const halted = await json<{ accounts: string[] }>(
+      call("s1", "/v1/admin/tags/odd/halt", { method: "POST" }),
+    );
+    expect(halted.accounts).toEqual(["acct-002", "acct-004", "acct-006", "acct-008"]);
+    const order = () =>
+      call("s2", "/v1/accounts/acct-006/v2/orders", {
+        method: "POST",
+        body: JSON.stringify({ symbol: "AAPL", qty: "1", side: "buy", type: "market", time_in_force: "day" }),
+      });
+    await within(3000, "s2 refuses orders on acct-006", async () => (await order()).status === 403);
+    await call("s2", "/v1/admin/tags/odd/resume", { method: "POST" });
+    await within(3000, "s2 takes orders on acct-006 again", async () => (await order()).status === 200);
+  });
+
   it("a shard that stops answering is named, never silently dropped; its block children wait and go once it is back", async () => {
     await replicas.get("s2")!.gateway.close(); // drains: deregisters
     replicas.delete("s2");
