@@ -30,7 +30,8 @@ export interface LoadedConfig {
   readonly keyRing: KeyRing | undefined;
   /**
    * The shards and which accounts each holds (when `shards` is set). With `shard.id`, `config.accounts`
-   * holds only that shard's accounts (only their keys are decrypted); the layout still lists every account.
+   * holds only that shard's accounts (only their keys are decrypted; with `decrypt: false`, every account);
+   * the layout still lists every account.
    */
   readonly layout?: ShardLayout;
 }
@@ -325,6 +326,7 @@ export async function loadConfig(path: string, options: LoadOptions = {}): Promi
     }
   }
   if (problems.length > 0) throw new ConfigError(problems.map(relabel));
-  if (layout?.self !== undefined) keepShard(cfg, layout);
+  // tools that only read the structure (`decrypt: false`: keys rotate, backup, shards map) see every account
+  if (layout?.self !== undefined && options.decrypt !== false) keepShard(cfg, layout);
   return { config: deepFreeze(cfg), path: absPath, dir, warnings, keyRing, ...(layout ? { layout } : {}) };
 }

@@ -69,6 +69,9 @@ describe("shards in the configuration", () => {
         ["s2", ["http://10.0.0.2:8080"], 2],
       ]);
     }
+    // tools that only read the structure (keys rotate, backup) see every account whatever PADDOCK_SHARD says
+    const tool = await loadConfig(path, { env: { PADDOCK_SHARD: "s1" }, decrypt: false });
+    expect(tool.config.accounts).toHaveLength(6);
     // no shard.id: every account, as before
     const all = await loadConfig(path, { env: {} });
     expect(all.config.accounts).toHaveLength(6);
