@@ -47,6 +47,7 @@ import { healthRoutes } from "./http/routes/health.js";
 import { marketDataRoutes } from "./http/routes/market-data.js";
 import { streamRoutes } from "./http/routes/streams.js";
 import { tradingRoutes } from "./http/routes/trading.js";
+import { shardProxyHook } from "./http/shard-proxy.js";
 import { latestPrice } from "./marketdata/latest-price.js";
 import { createMarketDataService } from "./marketdata/market-data-service.js";
 import { createHealthRegistry, type HealthRegistry } from "./observability/health.js";
@@ -59,6 +60,7 @@ import { createTracing, type RequestTrace, type Tracing } from "./observability/
 import { createBudgetFactory } from "./resilience/budget.js";
 import { systemClock } from "./resilience/clock.js";
 import { createMemorySlotStore } from "./resilience/slot-store.js";
+import { createShardMember, type ShardMember } from "./shards/member.js";
 import { openStateStore } from "./state/open-state-store.js";
 import { streamHealthCheck } from "./streams/stream-health.js";
 import { createStreamService } from "./streams/stream-service.js";
@@ -152,6 +154,8 @@ async function tlsOptions(cfg: Config) {
 
 export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Promise<Gateway> {
   let config = loaded.config;
+  // the shards and which accounts each serves (every replica reads the same list); replaced on reload
+  let layout = loaded.layout;
   const { logger } = deps;
   const now = deps.now ?? Date.now;
   const metrics = deps.metrics ?? createMetrics({ perAccount: config.metrics.perAccount });
@@ -297,6 +301,20 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     proxy: config.upstream.proxy,
   });
   const fleet = createFleet(config, { transport, budgets, logger, metrics, now });
+  // one shard of several: register in Redis once listening, fan fleet-wide routes out to the others
+  const shardSelf = layout?.self;
+  const shard: ShardMember | undefined =
+    shardSelf !== undefined && redis
+      ? createShardMember({
+          redis,
+          keyPrefix: config.cache.redisKeyPrefix,
+          settings: () => ({ ...config.shard, id: shardSelf }),
+          layout: () => layout!,
+          accountIds: () => fleet.list().map((a) => a.id),
+          now,
+          logger,
+        })
+      : undefined;
   const ledger = createOrderLedger({ store, now });
   const stopHaltMirror = mirrorHaltsToFleet(halts, fleet);
   const stopProbes = registerUpstreamProbes({ health, fleet, metrics, logger, config: () => config, now });
@@ -332,6 +350,24 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   // The HTTPS and HTTP servers offer routes the same API; only the listener differs.
   const app = (https ? Fastify({ ...options, https }) : Fastify(options)) as unknown as FastifyInstance;
   installErrorHandling(app);
+  if (shard) {
+    const member = shard;
+    app.addHook("onListen", async () => {
+      const addr = app.server.address();
+      if (addr && typeof addr === "object") await member.register(addr, Boolean(config.server.tls));
+    });
+    health.onDrain(() => void member.deregister().catch(() => undefined));
+    health.register(
+      "shards",
+      () => {
+        const missing = (layout?.shards ?? []).filter((s) => member.registry.replicas(s.id).length === 0);
+        return missing.length === 0
+          ? { status: "up" }
+          : { status: "degraded", detail: `no live replica of shard ${missing.map((s) => s.id).join(", ")}` };
+      },
+      { degrades: ["reads"] },
+    );
+  }
   // request id echoed on every response; the request's span (when tracing) wraps its hooks and handler
   const traces = new WeakMap<object, RequestTrace>();
   app.addHook("onRequest", (request, reply, done) => {
@@ -355,6 +391,22 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     traces.set(request, t);
     t.run(done);
   });
+  // an account of another shard: proxied to that shard (after the canonical-target check above)
+  if (shard) {
+    const member = shard;
+    app.addHook(
+      "onRequest",
+      shardProxyHook({
+        fleet,
+        ownerOf: (id) => {
+          const owner = layout?.ownerOf(id)?.shard;
+          return owner === member.self ? undefined : owner;
+        },
+        peers: () => member.peers,
+        bodyLimit: () => config.server.bodyLimitBytes,
+      }),
+    );
+  }
   // body parsing leaves the request's async context; enter it again for the handler
   app.addHook("preHandler", (request, _reply, done) => {
     const t = traces.get(request);
@@ -468,6 +520,12 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
           })
         : err;
     }
+    if (next.layout?.self !== shardSelf) {
+      throw new PaddockError("PADDOCK_CONFLICT", {
+        field: "shard.id",
+        detail: "a replica's shard changes only with a restart; nothing was reloaded",
+      });
+    }
     const plan = planReload(config, next.config);
     const leaving = await accountsLeaving(next.config, options);
     const nextAuth = plan.applied.some((p) => p === "auth" || p.startsWith("auth."))
@@ -475,6 +533,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       : undefined;
     const previous = config;
     config = next.config;
+    layout = next.layout;
     if (nextAuth) {
       const old = auth;
       auth = nextAuth;
@@ -482,6 +541,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     }
     if (config.logging.level !== previous.logging.level) logger.level = config.logging.level;
     const change = await fleet.reconfigure(config);
+    await shard?.updated().catch(() => undefined);
     for (const l of leaving) {
       auditTrail
         .append({
@@ -579,11 +639,13 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   if (metricsListener)
     app.addHook("onListen", () => metricsListener.listen(metricsPort ?? 0, config.server.host));
   await app.register(authRoutes({ issuer, grant: () => auth.grant }));
-  await app.register(fleetRoutes({ ...routeDeps, globalHalt: () => halts.isHalted() }));
+  await app.register(
+    fleetRoutes({ ...routeDeps, globalHalt: () => halts.isHalted(), peers: () => shard?.peers }),
+  );
   await app.register(adminRoutes({ ...routeDeps, reload, setHalted, revocations, audit: auditTrail }));
   await app.register(tradingRoutes({ ...routeDeps, orders }));
   // block state in the durable state store: a retry after a restart replays, never re-places
-  const blocks = createBlockOrderService({ fleet, orders, store, now });
+  const blocks = createBlockOrderService({ fleet, orders, store, now, remote: () => shard?.remote() });
   await app.register(blockRoutes({ auth: authenticator, blocks }));
   const accountAdmin = createAccountAdmin({
     configPath: loaded.path,
@@ -596,7 +658,14 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   });
   await app.register(consoleRoutes({ auth: authenticator, auditPath: () => audit.path, now }));
   await app.register(
-    accountsAdminRoutes({ auth: authenticator, fleet, admin: accountAdmin, setHalted, audit: auditTrail }),
+    accountsAdminRoutes({
+      auth: authenticator,
+      fleet,
+      admin: accountAdmin,
+      setHalted,
+      audit: auditTrail,
+      ...(shard ? { allAccounts: () => layout?.accounts ?? fleet.list() } : {}),
+    }),
   );
   await app.register(marketDataRoutes({ ...routeDeps, service: marketData }));
   await app.register(
@@ -624,12 +693,14 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       closed = true;
       health.stop();
       stopProbes();
+      await shard?.deregister().catch(() => undefined);
       await app.close(); // stops accepting, lets in-flight requests finish
       await streams.close();
       await audit.close();
       await fleet.close();
       await budgets.close();
       await transport.close();
+      await shard?.close();
       verifier.close();
       stopHaltMirror();
       halts.close();

@@ -106,6 +106,18 @@ export const ERROR_CODES = {
     message: "order outcome unknown; look it up by client_order_id before resending",
   },
   PADDOCK_UNAVAILABLE: { status: 503, alpaca: 50310000, retryable: true, message: "service unavailable" },
+  PADDOCK_SHARD_UNAVAILABLE: {
+    status: 503,
+    alpaca: 50310001,
+    retryable: true,
+    message: "shard unavailable",
+  },
+  PADDOCK_SHARD_MISDIRECTED: {
+    status: 421,
+    alpaca: 42110000,
+    retryable: false,
+    message: "account served by another shard",
+  },
   PADDOCK_INTERNAL: { status: 500, alpaca: 50010000, retryable: false, message: "internal error" },
 } as const satisfies Record<string, { status: number; alpaca: number; retryable: boolean; message: string }>;
 

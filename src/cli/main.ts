@@ -11,6 +11,7 @@ import { gdprCommand } from "./commands/gdpr.js";
 import { initCommand } from "./commands/init.js";
 import { keysCommand } from "./commands/keys.js";
 import { serveCommand } from "./commands/serve.js";
+import { shardsCommand } from "./commands/shards.js";
 import { simCommand } from "./commands/sim.js";
 import { tokenCommand } from "./commands/token.js";
 import { type Output, processOutput } from "./io.js";
@@ -33,6 +34,7 @@ export function buildCli(output: Output = processOutput): Command {
     backupCommand(output),
     gdprCommand(output),
     accountsCommand(output),
+    shardsCommand(output),
   ]) {
     program.addCommand(cmd);
   }

@@ -17,6 +17,7 @@ import {
   parseMasterKey,
   readMasterKeyFile,
 } from "./secrets.js";
+import { assignShards, type ShardLayout } from "./shards.js";
 import { type ConfigProblem, formatPath, validateAgainst } from "./validate.js";
 
 export interface LoadedConfig {
@@ -27,6 +28,12 @@ export interface LoadedConfig {
   /** Things an operator should see at start (plaintext secrets, a readable master key). */
   readonly warnings: readonly string[];
   readonly keyRing: KeyRing | undefined;
+  /**
+   * The shards and which accounts each holds (when `shards` is set). With `shard.id`, `config.accounts`
+   * holds only that shard's accounts (only their keys are decrypted; with `decrypt: false`, every account);
+   * the layout still lists every account.
+   */
+  readonly layout?: ShardLayout;
 }
 
 export interface LoadOptions {
@@ -114,6 +121,8 @@ const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: readonly string[]; kind
   { name: "REDIS_URL", path: ["cache", "redisUrl"], kind: "string" },
   { name: "PADDOCK_AUDIT_DIR", path: ["audit", "dir"], kind: "string" },
   { name: "PADDOCK_STATE_DIR", path: ["state", "dir"], kind: "string" },
+  { name: "PADDOCK_SHARD", path: ["shard", "id"], kind: "string" },
+  { name: "PADDOCK_ADVERTISE_URL", path: ["shard", "advertiseUrl"], kind: "string" },
 ];
 
 export const ENV_VARIABLES = [...ENV_OVERRIDES.map((e) => e.name), "PADDOCK_MASTER_KEY"] as const;
@@ -182,6 +191,13 @@ function semanticProblems(cfg: Config): ConfigProblem[] {
     problems.push({ path: "auth.hs256Secret", message: "required when HS256 is in auth.algorithms" });
   }
   return problems;
+}
+
+/** Narrows the configuration to this replica's shard: its accounts, and its market-data accounts. */
+function keepShard(cfg: Config, layout: ShardLayout): void {
+  const mine = (id: string) => layout.ownerOf(id)?.shard === layout.self;
+  cfg.accounts = cfg.accounts.filter((a) => mine(a.id));
+  cfg.marketData.accounts = cfg.marketData.accounts.filter(mine);
 }
 
 export async function loadMasterKeys(
@@ -256,13 +272,20 @@ export async function loadConfig(path: string, options: LoadOptions = {}): Promi
   const cfg = Value.Default(ConfigSchema, Value.Clone(raw)) as Config;
   problems.push(...validateAgainst(ConfigSchema, cfg));
   const structureOk = problems.length === 0;
+  let layout: ShardLayout | undefined;
   if (structureOk) {
     resolvePaths(cfg, dir);
     problems.push(...semanticProblems(cfg));
+    const shards = assignShards(cfg);
+    layout = shards.layout;
+    problems.push(...shards.problems);
   } else if (typeof cfg.security?.masterKeyFile === "string") {
     cfg.security.masterKeyFile = resolveFrom(dir, cfg.security.masterKeyFile);
   }
 
+  // A replica of a shard decrypts only its own accounts' keys.
+  const servedHere = (f: SecretField): boolean =>
+    layout?.self === undefined || f.path[0] !== "accounts" || layout.ownerOf(f.owner)?.shard === layout.self;
   // Secrets are checked even when the structure has problems, so one run reports everything.
   const warnings: string[] = [];
   let keyRing: KeyRing | undefined;
@@ -287,7 +310,7 @@ export async function loadConfig(path: string, options: LoadOptions = {}): Promi
       warnings.push(...keys.warnings);
       for (const f of fields) {
         const value = getAt(cfg, f.path) as string;
-        if (!isEncrypted(value)) continue;
+        if (!isEncrypted(value) || !servedHere(f)) continue;
         const where = formatPath(f.path);
         try {
           setAt(cfg, f.path, decryptSecret(value, f.owner, keyRing, where));
@@ -303,5 +326,7 @@ export async function loadConfig(path: string, options: LoadOptions = {}): Promi
     }
   }
   if (problems.length > 0) throw new ConfigError(problems.map(relabel));
-  return { config: deepFreeze(cfg), path: absPath, dir, warnings, keyRing };
+  // tools that only read the structure (`decrypt: false`: keys rotate, backup, shards map) see every account
+  if (layout?.self !== undefined && options.decrypt !== false) keepShard(cfg, layout);
+  return { config: deepFreeze(cfg), path: absPath, dir, warnings, keyRing, ...(layout ? { layout } : {}) };
 }

@@ -12,6 +12,7 @@
 export const RELOADABLE_SETTINGS: readonly string[] = [
   "accounts", // the fleet adds, removes and re-keys accounts
   "accountsFile",
+  "shards", // which shard owns which account (this replica's own accounts follow with "accounts")
   "auth", // keys, JWKS, algorithms, token limits, clients: the verifier and issuer are rebuilt
   "security", // the master keys only decrypt at load, which a reload does again
   "logging.level",

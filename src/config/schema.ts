@@ -548,6 +548,72 @@ export const AccountSchema = Type.Object(
   strict,
 );
 
+const SHARD_ID = "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$";
+
+export const ShardDefinitionSchema = Type.Object(
+  {
+    id: Type.String({ pattern: SHARD_ID, description: "Shard id (letters, digits, `_`, `-`)." }),
+    accounts: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: "Account ids of this shard.",
+    }),
+    tags: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: "Accounts carrying any of these tags belong to this shard.",
+    }),
+    urls: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        minItems: 1,
+        description:
+          "Where the routing layer reaches this shard (its Service, or each replica), for `paddock shards map`; " +
+          "default `http://paddock-<id>:8080` (the chart's Service of the shard).",
+      }),
+    ),
+  },
+  strict,
+);
+
+export const ShardSchema = Type.Object(
+  {
+    id: Type.Optional(
+      Type.String({
+        pattern: SHARD_ID,
+        description:
+          "This replica's shard, one of `shards[].id` (or `PADDOCK_SHARD`): it loads only that shard's accounts, " +
+          "registers in the shared Redis and answers the fleet-wide routes for every shard by fanning out. Unset: " +
+          "every account (at most 1,000).",
+      }),
+    ),
+    advertiseUrl: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "The URL other replicas reach this one at (or `PADDOCK_ADVERTISE_URL`); default: the listen address " +
+          "(the host name when listening on every interface).",
+      }),
+    ),
+    heartbeatMs: Type.Integer({
+      minimum: 100,
+      maximum: 60_000,
+      default: 2000,
+      description: "How often a replica refreshes its registration and reads the others'.",
+    }),
+    ttlMs: Type.Integer({
+      minimum: 300,
+      maximum: 300_000,
+      default: 10_000,
+      description: "A registration not refreshed for this long has expired (at least 3 heartbeats).",
+    }),
+    fanoutTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 120_000,
+      default: 15_000,
+      description: "Longest a fan-out hop to another shard may take before that shard is reported missing.",
+    }),
+  },
+  { ...strict, default: {}, description: "This replica's place among the shards." },
+);
+
 export const ConfigSchema = Type.Object(
   {
     server: ServerSchema,
@@ -639,12 +705,25 @@ export const ConfigSchema = Type.Object(
     accountsFile: Type.Optional(
       Type.String({ minLength: 1, description: "A YAML file with an `accounts:` list (for large fleets)." }),
     ),
-    accounts: Type.Array(AccountSchema, { default: [], maxItems: 1000, description: "The account fleet." }),
+    accounts: Type.Array(AccountSchema, {
+      default: [],
+      description:
+        "The account fleet. One instance serves at most 1,000; a larger list needs `shards` (each at most 1,000).",
+    }),
+    shards: Type.Array(ShardDefinitionSchema, {
+      default: [],
+      description:
+        "The fleet's shards (the same list for every replica): each account belongs to exactly one, by id or tag.",
+    }),
+    shard: ShardSchema,
   },
   { ...strict, description: "Paddock configuration." },
 );
 
 export type Config = Static<typeof ConfigSchema>;
 export type AccountConfig = Static<typeof AccountSchema>;
+export type ShardDefinition = Static<typeof ShardDefinitionSchema>;
+/** Most accounts one instance serves (DESIGN.md: up to 1,000 per instance). */
+export const MAX_ACCOUNTS_PER_INSTANCE = 1000;
 export type Scope = (typeof SCOPES)[number];
 export type AnySchema = TSchema;

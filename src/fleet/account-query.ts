@@ -96,8 +96,9 @@ export function parseAccountQuery(raw: Readonly<Record<string, unknown>>): Accou
   return out;
 }
 
+/** The last account served (`id`), and where it was in the fleet's order (`i`; absent in id order). */
 interface Cursor {
-  readonly i: number;
+  readonly i?: number;
   readonly id: string;
 }
 
@@ -106,12 +107,45 @@ const encodeCursor = (c: Cursor): string => Buffer.from(JSON.stringify(c)).toStr
 function decodeCursor(text: string): Cursor | undefined {
   try {
     const c = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as Partial<Cursor>;
-    return typeof c.i === "number" && Number.isInteger(c.i) && c.i >= 0 && typeof c.id === "string"
-      ? { i: c.i, id: c.id }
-      : undefined;
+    if (typeof c.id !== "string") return undefined;
+    if (c.i === undefined) return { id: c.id };
+    return typeof c.i === "number" && Number.isInteger(c.i) && c.i >= 0 ? { i: c.i, id: c.id } : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Account ids in code-unit order: the order of pages over the shards (every replica sorts alike). */
+export const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The cursor of a page in id order that ended at `lastId`. */
+export const idCursor = (lastId: string): string => encodeCursor({ id: lastId });
+
+/** The id a cursor ends at (the last account served). */
+export const cursorId = (cursor: string): string | undefined => decodeCursor(cursor)?.id;
+
+/**
+ * Pages in account id order (with shards: each shard pages its own accounts this way and the
+ * replica that fans out merges them): a cursor is the last id served, so the next page starts
+ * after it on every shard alike.
+ */
+export function pageAccountsById(
+  all: readonly Account[],
+  q: AccountQuery,
+  globalHalt = false,
+): Page<Account> {
+  const hits = all.filter((a) => matches(a, q, globalHalt)).sort((a, b) => compareIds(a.id, b.id));
+  const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor)!.id;
+  const start = after === undefined ? 0 : hits.findIndex((a) => compareIds(a.id, after) > 0);
+  const from = start < 0 ? hits.length : start;
+  const end = q.limit === undefined ? hits.length : Math.min(hits.length, from + q.limit);
+  const items = hits.slice(from, end);
+  const last = items.at(-1);
+  return {
+    items,
+    nextCursor: end < hits.length && last ? idCursor(last.id) : null,
+    total: hits.length,
+  };
 }
 
 export function matches(a: Account, q: AccountQuery, globalHalt = false): boolean {
@@ -139,7 +173,7 @@ export function pageAccounts(all: readonly Account[], q: AccountQuery, globalHal
   if (q.cursor !== undefined) {
     const c = decodeCursor(q.cursor)!;
     // the account served last, where it was or (after a change) wherever it is now
-    if (hits[c.i]?.id === c.id) start = c.i + 1;
+    if (c.i !== undefined && hits[c.i]?.id === c.id) start = c.i + 1;
     else {
       const at = hits.findIndex((a) => a.id === c.id);
       start = at >= 0 ? at + 1 : hits.findIndex((a) => a.id > c.id);

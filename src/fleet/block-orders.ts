@@ -6,17 +6,23 @@
  * already answered is answered from the stored block, one left pending is sent again
  * and the ledger (or Alpaca's client_order_id uniqueness) replays the original.
  *
+ * With shards, targets may be accounts of other shards: their children go to the owning shard's
+ * pass-through route with the caller's credentials (`RemoteAccounts`), where that shard's order
+ * service does the same (ledger, risk, audit). A child whose shard does not answer stays pending
+ * (status 0, its error naming the shard): the same block again sends it again, and the shared
+ * ledger replays it if it had in fact been placed.
+ *
  * This module owns no HTTP: the route parses, authorises each target account and replies.
  */
 import { createHash } from "node:crypto";
-import type { Account, Fleet } from "../accounts/types.js";
+import type { Fleet } from "../accounts/types.js";
 import { canonicalJson } from "../audit/canonical-json.js";
 import { PaddockError } from "../errors.js";
 import type { OrderService, TradingCall, TradingRouteKind } from "../trading/order-service.js";
 import { allocate, fromUnits, toUnits, weightOf } from "./allocation.js";
 import type { BlockStateStore } from "./block-store.js";
 import { mapLimit } from "./map-limit.js";
-import { resolveTargets } from "./targets.js";
+import { type RemoteAccounts, resolveTargets, type Target, targetOf } from "./targets.js";
 
 export const BLOCK_NAMESPACE = "blocks";
 const BLOCK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -50,6 +56,9 @@ export interface BlockRecord {
 export interface BlockAnswer {
   readonly block_id: string;
   readonly children: readonly BlockChild[];
+  /** With shards: true while a child waits on a shard that did not answer (named in missing_shards). */
+  readonly partial?: boolean;
+  readonly missing_shards?: readonly string[];
 }
 
 /** Who is asking, and how to check each account (the route throws 403 naming the account). */
@@ -58,7 +67,9 @@ export interface BlockCaller {
   readonly requestId: string;
   readonly log: TradingCall["log"];
   /** Throws when the caller may not act on this account. */
-  readonly allow: (account: Account) => void;
+  readonly allow: (account: { readonly id: string; readonly tags: readonly string[] }) => void;
+  /** The caller's credentials, for children sent to another shard (with shards only). */
+  readonly forward?: Readonly<Record<string, string>>;
 }
 
 export interface BlockOrderDeps {
@@ -66,6 +77,8 @@ export interface BlockOrderDeps {
   readonly orders: OrderService;
   readonly store: BlockStateStore;
   readonly now: () => number;
+  /** The accounts of the other shards (read at use: a reload may change them); absent without shards. */
+  readonly remote?: () => RemoteAccounts | undefined;
 }
 
 export interface BlockOrderService {
@@ -80,7 +93,7 @@ export interface BlockOrderService {
 
 interface BlockRequest {
   readonly blockId: string;
-  readonly targets: Account[];
+  readonly targets: Target[];
   readonly method: "equal" | "equity" | "buying_power" | "explicit";
   readonly qty?: string;
   readonly quantities?: Readonly<Record<string, unknown>>;
@@ -143,7 +156,7 @@ export function createBlockOrderService(deps: BlockOrderDeps): BlockOrderService
     if (typeof order.symbol !== "string" || order.symbol.length === 0)
       throw invalid("order.symbol", "required");
     const spec = body.accounts ?? (quantities ? Object.keys(quantities) : undefined);
-    const targets = resolveTargets(deps.fleet, spec, "accounts");
+    const targets = resolveTargets(deps.fleet, spec, "accounts", deps.remote?.());
     if (quantities) {
       const ids = new Set(targets.map((t) => t.id));
       for (const k of Object.keys(quantities)) {
@@ -166,23 +179,44 @@ export function createBlockOrderService(deps: BlockOrderDeps): BlockOrderService
     };
   };
 
-  const readJson = async (account: Account, path: string, caller: BlockCaller): Promise<unknown> => {
-    const out = await deps.orders.handle({
-      account,
-      method: "GET",
-      path,
-      body: undefined,
-      kind: READ,
-      requestId: caller.requestId,
-      subject: caller.subject,
-      log: caller.log,
-    });
-    if (out.res.status !== 200) {
+  const target = (id: string): Target | undefined => targetOf(deps.fleet, deps.remote?.(), id);
+
+  /** One call for a target: through this replica's order service, or its shard's pass-through route. */
+  const send = async (
+    t: Target,
+    call: { method: "GET" | "POST" | "DELETE"; path: string; body?: Buffer; kind: TradingRouteKind },
+    caller: BlockCaller,
+  ): Promise<{ status: number; body: Buffer }> => {
+    const remote = t.local ? undefined : deps.remote?.();
+    if (t.local || !remote) {
+      if (!t.local) throw new PaddockError("PADDOCK_ACCOUNT_UNKNOWN", { detail: t.id });
+      const out = await deps.orders.handle({
+        account: t.local,
+        method: call.method,
+        path: call.path,
+        body: call.body,
+        kind: call.kind,
+        requestId: caller.requestId,
+        subject: caller.subject,
+        log: caller.log,
+      });
+      return out.res;
+    }
+    return remote.request(
+      t.id,
+      { method: call.method, path: call.path, ...(call.body ? { body: call.body } : {}) },
+      caller.forward ?? {},
+    );
+  };
+
+  const readJson = async (t: Target, path: string, caller: BlockCaller): Promise<unknown> => {
+    const res = await send(t, { method: "GET", path, kind: READ }, caller);
+    if (res.status !== 200) {
       throw new PaddockError("PADDOCK_UPSTREAM_UNAVAILABLE", {
-        detail: `${account.id}: ${path} answered ${out.res.status}`,
+        detail: `${t.id}: ${path} answered ${res.status}`,
       });
     }
-    return parseJson(out.res.body);
+    return parseJson(res.body);
   };
 
   /** Units per account, by the request's allocation rule. */
@@ -216,40 +250,41 @@ export function createBlockOrderService(deps: BlockOrderDeps): BlockOrderService
   };
 
   const placeChild = async (child: BlockChild, body: Record<string, unknown>, caller: BlockCaller) => {
-    const account = deps.fleet.get(child.account);
-    if (!account) {
+    const t = target(child.account);
+    if (!t) {
       child.status = 404;
       child.error = { code: 40410000, message: `unknown account: ${child.account}` };
       return;
     }
     try {
-      const out = await deps.orders.handle({
-        account,
-        method: "POST",
-        path: "/v2/orders",
-        body: Buffer.from(
-          JSON.stringify({ ...body, qty: child.qty, client_order_id: child.client_order_id }),
-        ),
-        kind: SUBMIT,
-        requestId: caller.requestId,
-        subject: caller.subject,
-        log: caller.log,
-      });
-      const answer = parseJson(out.res.body);
-      child.status = out.res.status;
-      if (out.res.status < 300 && isObject(answer)) {
+      const res = await send(
+        t,
+        {
+          method: "POST",
+          path: "/v2/orders",
+          body: Buffer.from(
+            JSON.stringify({ ...body, qty: child.qty, client_order_id: child.client_order_id }),
+          ),
+          kind: SUBMIT,
+        },
+        caller,
+      );
+      const answer = parseJson(res.body);
+      child.status = res.status;
+      if (res.status < 300 && isObject(answer)) {
         child.order = answer;
         child.error = null;
       } else {
         const a = isObject(answer) ? answer : {};
         child.error = {
-          code: typeof a.code === "number" ? a.code : out.res.status * 100_000,
-          message: typeof a.message === "string" ? a.message : `Alpaca answered ${out.res.status}`,
+          code: typeof a.code === "number" ? a.code : res.status * 100_000,
+          message: typeof a.message === "string" ? a.message : `Alpaca answered ${res.status}`,
         };
       }
     } catch (err) {
       const e = PaddockError.from(err);
-      child.status = e.status;
+      // a shard that did not answer leaves the child pending: the same block again sends it again
+      child.status = e.code === "PADDOCK_SHARD_UNAVAILABLE" ? 0 : e.status;
       child.error = { code: e.alpacaCode, message: e.message };
     }
   };
@@ -261,21 +296,30 @@ export function createBlockOrderService(deps: BlockOrderDeps): BlockOrderService
     if (raw === undefined) throw new PaddockError("PADDOCK_NOT_FOUND", { detail: `no block ${blockId}` });
     const record = JSON.parse(raw) as BlockRecord;
     for (const c of record.children) {
-      const a = deps.fleet.get(c.account);
-      if (a) caller.allow(a);
+      const t = target(c.account);
+      if (t) caller.allow(t);
     }
     return record;
   };
 
-  const answer = (r: BlockRecord): BlockAnswer => ({ block_id: r.block_id, children: r.children });
+  const answer = (r: BlockRecord): BlockAnswer => {
+    const missing = new Set<string>();
+    for (const c of r.children) {
+      const shard = c.status === 0 && c.error ? deps.remote?.()?.get(c.account)?.shard : undefined;
+      if (shard) missing.add(shard);
+    }
+    return missing.size > 0
+      ? { block_id: r.block_id, children: r.children, partial: true, missing_shards: [...missing] }
+      : { block_id: r.block_id, children: r.children };
+  };
 
   const refresh = async (record: BlockRecord, caller: BlockCaller): Promise<void> => {
     await mapLimit(record.children, CHILD_CONCURRENCY, async (child) => {
       const id = child.order?.id;
-      const account = deps.fleet.get(child.account);
-      if (typeof id !== "string" || !account) return;
+      const t = target(child.account);
+      if (typeof id !== "string" || !t) return;
       try {
-        const live = await readJson(account, `/v2/orders/${encodeURIComponent(id)}`, caller);
+        const live = await readJson(t, `/v2/orders/${encodeURIComponent(id)}`, caller);
         if (isObject(live)) child.order = live;
       } catch {
         // the stored state stays; the next look tries again
@@ -347,20 +391,14 @@ export function createBlockOrderService(deps: BlockOrderDeps): BlockOrderService
       await mapLimit(record.children, CHILD_CONCURRENCY, async (child) => {
         const id = child.order?.id;
         const state = child.order?.status;
-        const account = deps.fleet.get(child.account);
-        if (typeof id !== "string" || !account || (typeof state === "string" && FINAL_STATES.has(state)))
-          return;
+        const t = target(child.account);
+        if (typeof id !== "string" || !t || (typeof state === "string" && FINAL_STATES.has(state))) return;
         try {
-          await deps.orders.handle({
-            account,
-            method: "DELETE",
-            path: `/v2/orders/${encodeURIComponent(id)}`,
-            body: undefined,
-            kind: CANCEL,
-            requestId: caller.requestId,
-            subject: caller.subject,
-            log: caller.log,
-          });
+          await send(
+            t,
+            { method: "DELETE", path: `/v2/orders/${encodeURIComponent(id)}`, kind: CANCEL },
+            caller,
+          );
         } catch {
           // the child's live state below shows what happened
         }

@@ -27,6 +27,19 @@ const AUTH_ERRORS: Json = {
 
 const PUBLIC: Json[] = [];
 
+/** With shards (docs/deploy.md): who answered, and the shards whose accounts are missing from this answer. */
+const SHARD_FIELDS = {
+  shard: { type: "string", description: "The shard of the replica that answered (with shards only)" },
+  partial: { type: "boolean", description: "True when a shard did not answer (with shards only)" },
+  missing_shards: {
+    type: "array",
+    items: {
+      type: "object",
+      properties: { shard: { type: "string" }, error: { type: "string" } },
+    },
+  },
+} as const;
+
 const SCHEMAS: Record<string, Json> = {
   Error: {
     type: "object",
@@ -81,12 +94,16 @@ const SCHEMAS: Record<string, Json> = {
     properties: {
       accounts: { type: "array", items: ref("AccountView") },
       next_cursor: { type: "string", nullable: true },
+      total: { type: "integer" },
+      global_halt: { type: "boolean" },
+      ...SHARD_FIELDS,
     },
   },
   Portfolio: {
     type: "object",
     required: ["totals", "positions", "accounts"],
     properties: {
+      ...SHARD_FIELDS,
       totals: {
         type: "object",
         properties: {

@@ -75,6 +75,8 @@ export interface HealthRegistry {
    * balancers stop sending, while requests already routed here are still served.
    */
   drain(): void;
+  /** Called once when `drain` is first called (a shard replica deregisters then). */
+  onDrain(listener: () => void): void;
 }
 
 export interface HealthOptions {
@@ -92,6 +94,7 @@ export function createHealthRegistry(options: HealthOptions): HealthRegistry {
   const last = new Map<string, ComponentReport>();
   let timer: NodeJS.Timeout | undefined;
   let draining = false;
+  const drainListeners: Array<() => void> = [];
 
   async function runOne(name: string): Promise<ComponentReport> {
     const entry = checks.get(name)!;
@@ -164,7 +167,12 @@ export function createHealthRegistry(options: HealthOptions): HealthRegistry {
       timer = undefined;
     },
     drain() {
+      if (draining) return;
       draining = true;
+      for (const l of drainListeners) l();
+    },
+    onDrain(listener) {
+      drainListeners.push(listener);
     },
   };
 }

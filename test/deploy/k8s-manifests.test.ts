@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { validate as httpRoute } from "@kubernetes-models/gateway-api/_schemas/IoK8sSigsGatewayApiApisV1HTTPRoute";
 import { Value } from "@sinclair/typebox/value";
 import { validate as deployment } from "kubernetes-models/_schemas/IoK8sApiAppsV1Deployment";
 import { validate as statefulSet } from "kubernetes-models/_schemas/IoK8sApiAppsV1StatefulSet";
@@ -21,7 +22,9 @@ import { validate as pdb } from "kubernetes-models/_schemas/IoK8sApiPolicyV1PodD
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { ConfigSchema } from "../../src/config/schema.js";
+import { assignShards } from "../../src/config/shards.js";
 import { validateAgainst } from "../../src/config/validate.js";
+import { HTTPROUTE_MATCHES_PER_ROUTE, httpRoutes } from "../../src/shards/routing-map.js";
 
 type Validator = ((data: unknown) => boolean) & { errors?: unknown[] | null };
 // biome-ignore lint/suspicious/noExplicitAny: manifests are free-form YAML; each access is checked by the assertions
@@ -37,13 +40,16 @@ const SCHEMAS: Record<string, Validator> = {
   "apps/v1/StatefulSet": statefulSet,
   "autoscaling/v2/HorizontalPodAutoscaler": hpa,
   "policy/v1/PodDisruptionBudget": pdb,
+  // the Gateway API's own schema (from its CRDs, compiled by @kubernetes-models/gateway-api); the CRD's CEL
+  // rule "at most 128 matches per route" is not in it, so the tests check that count themselves
+  "gateway.networking.k8s.io/v1/HTTPRoute": httpRoute,
 };
 
 const root = join(import.meta.dirname, "../..");
 const chart = join(root, "deploy/helm/paddock");
 
-async function manifests(): Promise<{ file: string; doc: Obj }[]> {
-  const dir = join(root, "deploy/k8s");
+async function manifests(sub = ""): Promise<{ file: string; doc: Obj }[]> {
+  const dir = join(root, "deploy/k8s", sub);
   const out: { file: string; doc: Obj }[] = [];
   for (const file of (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort()) {
     for (const d of parseAllDocuments(await readFile(join(dir, file), "utf8"))) {
@@ -179,8 +185,8 @@ describe("Helm chart", () => {
     expect(missing).toEqual([]);
   });
 
-  it("each template has its rendered counterpart in deploy/k8s", async () => {
-    const kinds = new Set((await manifests()).map((d) => d.doc.kind));
+  it("each template has its rendered counterpart in deploy/k8s (or deploy/k8s/sharded)", async () => {
+    const kinds = new Set([...(await manifests()), ...(await manifests("sharded"))].map((d) => d.doc.kind));
     const dir = join(chart, "templates");
     for (const file of (await readdir(dir)).filter((f) => f.endsWith(".yaml"))) {
       const kind = /^kind: (\w+)$/m.exec(await readFile(join(dir, file), "utf8"))?.[1];
@@ -189,3 +195,124 @@ describe("Helm chart", () => {
     }
   });
 });
+
+describe("rendered sharded example (deploy/k8s/sharded: two shards of two replicas)", () => {
+  const example = async (): Promise<Obj> =>
+    parse(await readFile(join(chart, "examples/shards.yaml"), "utf8")) as Obj;
+  const sharded = () => manifests("sharded");
+  const named = (docs: { doc: Obj }[], kind: string) =>
+    docs.filter((d) => d.doc.kind === kind).map((d) => d.doc.metadata.name as string);
+
+  it("every object passes its schema: Kubernetes kinds and the Gateway API HTTPRoute", async () => {
+    const docs = await sharded();
+    expect(named(docs, "Deployment")).toEqual(["paddock-s1", "paddock-s2"]);
+    expect(named(docs, "Service")).toEqual(["paddock", "paddock-s1", "paddock-s2"]);
+    expect(named(docs, "PodDisruptionBudget")).toEqual(["paddock-s1", "paddock-s2"]);
+    expect(named(docs, "HTTPRoute")).toEqual(["paddock-s1-0", "paddock-s2-0", "paddock"]);
+    for (const { doc } of docs) expect(schemaErrors(doc), `${doc.kind} ${doc.metadata.name}`).toEqual([]);
+    // the HTTPRoute schema can fail too
+    const bad = structuredClone(byKind(docs, "HTTPRoute"));
+    bad.spec.rules[0].matches[0].path.type = "Prefix";
+    expect(schemaErrors(bad).length).toBeGreaterThan(0);
+  });
+
+  it("each shard's Deployment names its shard and is selected by its own Service; the main Service spans all", async () => {
+    const docs = await sharded();
+    const values = await example();
+    const main = byKind(docs, "Service").spec.selector;
+    for (const shard of values.shards) {
+      const dep = byKind(docs, "Deployment", `paddock-${shard.id}`);
+      const podLabels = dep.spec.template.metadata.labels;
+      expect(dep.spec.replicas).toBe(shard.replicas);
+      expect(dep.spec.selector.matchLabels["paddock.dev/shard"]).toBe(shard.id);
+      expect(podLabels).toMatchObject(dep.spec.selector.matchLabels);
+      expect(byKind(docs, "Service", `paddock-${shard.id}`).spec.selector).toEqual(
+        dep.spec.selector.matchLabels,
+      );
+      expect(byKind(docs, "PodDisruptionBudget", `paddock-${shard.id}`).spec.selector.matchLabels).toEqual(
+        dep.spec.selector.matchLabels,
+      );
+      expect(podLabels).toMatchObject(main); // the main Service reaches every shard's pods
+      const env = Object.fromEntries(
+        dep.spec.template.spec.containers[0].env.map((e: Obj) => [e.name, e.value ?? e.valueFrom]),
+      );
+      expect(env.PADDOCK_SHARD).toBe(shard.id);
+      expect(env.POD_IP).toEqual({ fieldRef: { fieldPath: "status.podIP" } });
+      expect(env.PADDOCK_ADVERTISE_URL).toBe("http://$(POD_IP):8080");
+      expect(env.REDIS_URL).toBeDefined(); // shards need the shared Redis
+    }
+  });
+
+  it("the ConfigMap lists the shards of the values, and its paddock.yaml is valid", async () => {
+    const docs = await sharded();
+    const text = byKind(docs, "ConfigMap").data["paddock.yaml"] as string;
+    const raw = parse(text) as Obj;
+    const values = await example();
+    expect(raw.shards).toEqual(values.shards.map((s: Obj) => ({ id: s.id, accounts: s.accounts })));
+    expect(validateAgainst(ConfigSchema, Value.Default(ConfigSchema, Value.Clone(raw)))).toEqual([]);
+    const sum = createHash("sha256").update(text.replace(/\n$/, "")).digest("hex");
+    for (const name of named(docs, "Deployment")) {
+      expect(byKind(docs, "Deployment", name).spec.template.metadata.annotations["checksum/config"]).toBe(
+        sum,
+      );
+    }
+  });
+
+  it("the chart's HTTPRoutes are what `paddock shards map --format httproute` generates", async () => {
+    const docs = await sharded();
+    const values = await example();
+    const layout = layoutOf(values.shards.map((s: Obj) => ({ id: s.id, accounts: s.accounts })));
+    const generated = httpRoutes(layout, {
+      listenPort: 8080,
+      release: "paddock",
+      servicePort: 8080,
+      gateway: "paddock",
+      source: "test",
+    });
+    const rendered = docs.filter((d) => d.doc.kind === "HTTPRoute").map((d) => d.doc);
+    expect(rendered.map((r) => [r.metadata.name, r.spec])).toEqual(
+      generated.map((g: Obj) => [g.metadata.name, g.spec]),
+    );
+    for (const r of rendered) {
+      expect(r.metadata.labels).toMatchObject({
+        "app.kubernetes.io/name": "paddock",
+        "app.kubernetes.io/instance": "paddock",
+      });
+    }
+  });
+
+  it("a shard of 1,000 accounts gets 8 routes of at most 128 prefixes, each valid", () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => `acct-${String(i + 1).padStart(4, "0")}`);
+    const layout = layoutOf([
+      { id: "s1", accounts: ids.slice(0, 1000) },
+      { id: "s2", accounts: [] as string[] },
+    ]);
+    const routes = httpRoutes(layout, {
+      listenPort: 8080,
+      release: "paddock",
+      servicePort: 8080,
+      gateway: "gw",
+      source: "test",
+    }) as Obj[];
+    const s1 = routes.filter((r) => r.metadata.labels["paddock.dev/shard"] === "s1");
+    expect(s1).toHaveLength(8);
+    for (const r of routes) {
+      expect(schemaErrors(r)).toEqual([]);
+      const matches = r.spec.rules.reduce((n: number, rule: Obj) => n + rule.matches.length, 0);
+      expect(matches).toBeLessThanOrEqual(HTTPROUTE_MATCHES_PER_ROUTE);
+    }
+    const prefixes = s1.flatMap((r) =>
+      r.spec.rules.flatMap((rule: Obj) => rule.matches.map((m: Obj) => m.path.value)),
+    );
+    expect(prefixes).toEqual(ids.map((id) => `/v1/accounts/${id}`));
+  });
+});
+
+/** The layout for shards listing their account ids (the accounts exist only as ids here). */
+function layoutOf(shards: Array<{ id: string; accounts: string[] }>) {
+  const accounts = shards.flatMap((s) => s.accounts.map((id) => ({ id, keyId: "k", secretKey: "s" })));
+  const cfg = Value.Default(ConfigSchema, Value.Clone({ accounts, shards })) as Obj;
+  const { layout, problems } = assignShards(cfg);
+  expect(problems.filter((p) => !p.message.includes("lists no accounts"))).toEqual([]);
+  return layout!;
+}

@@ -1,4 +1,8 @@
-/** `paddock init --dir D [--accounts N] [--upstream URL] [--port P]`: a ready-to-run configuration. */
+/**
+ * `paddock init --dir D [--accounts N] [--shards S] [--upstream URL] [--port P]`: a ready-to-run
+ * configuration. With `--shards S`, the accounts are split into S shards of consecutive accounts
+ * (`s1`…, by the tag `shard-s1`…; each at most 1,000), so up to 1,000 × S accounts.
+ */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdir, open, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -14,6 +18,8 @@ export interface InitOptions {
   readonly accounts: number;
   readonly upstream?: string;
   readonly port: number;
+  /** Split the accounts into this many shards (tagged `shard-s1`…). */
+  readonly shards?: number;
 }
 
 const randomKeyId = (): string => `PK${randomBytes(9).toString("hex").toUpperCase()}`;
@@ -43,20 +49,29 @@ export function upstreamAt(base: string): Record<string, string> {
 }
 
 export async function runInit(opts: InitOptions): Promise<string[]> {
-  if (opts.accounts < 0 || opts.accounts > 1000) {
-    throw new PaddockError("PADDOCK_USAGE", { detail: "--accounts: must be between 0 and 1000" });
+  const shards = opts.shards ?? 0;
+  if (shards < 0 || shards > 100) {
+    throw new PaddockError("PADDOCK_USAGE", { detail: "--shards: must be between 1 and 100" });
   }
+  const most = 1000 * Math.max(1, shards);
+  if (opts.accounts < 0 || opts.accounts > most) {
+    throw new PaddockError("PADDOCK_USAGE", {
+      detail: `--accounts: must be between 0 and ${most}${shards === 0 ? " (more need --shards: 1,000 per shard)" : ` (1,000 per shard × ${shards})`}`,
+    });
+  }
+  const perShard = shards > 0 ? Math.ceil(opts.accounts / shards) : 0;
+  const digits = Math.max(3, String(opts.accounts).length);
   const upstream = opts.upstream ? upstreamAt(opts.upstream) : undefined;
   const masterText = generateMasterKey();
   const master = parseMasterKey(masterText, "generated key");
   const accounts = Array.from({ length: opts.accounts }, (_, i) => {
-    const id = `acct-${String(i + 1).padStart(3, "0")}`;
+    const id = `acct-${String(i + 1).padStart(digits, "0")}`;
     return {
       id,
       mode: "paper",
       keyId: encryptSecret(randomKeyId(), id, master),
       secretKey: encryptSecret(randomSecret(), id, master),
-      tags: ["demo"],
+      tags: shards > 0 ? ["demo", `shard-s${Math.floor(i / perShard) + 1}`] : ["demo"],
     };
   });
   const config = {
@@ -69,6 +84,12 @@ export async function runInit(opts: InitOptions): Promise<string[]> {
     },
     ...(upstream ? { upstream } : {}),
     audit: { dir: "audit" },
+    ...(shards > 0
+      ? {
+          // each replica names its shard in PADDOCK_SHARD (or shard.id) and shares cache.redisUrl (REDIS_URL)
+          shards: Array.from({ length: shards }, (_, k) => ({ id: `s${k + 1}`, tags: [`shard-s${k + 1}`] })),
+        }
+      : {}),
     accounts,
   };
   const { privateKey, publicKey } = generateKeyPairSync("rsa", {
@@ -111,16 +132,24 @@ export function initCommand(output: Output = processOutput): Command {
     .description("write a ready configuration: paddock.yaml, master.key, an RS256 key pair and N accounts")
     .requiredOption("--dir <dir>", "directory to write into")
     .option("--accounts <n>", "number of accounts acct-001… with random encrypted keys", parseIntOption, 3)
+    .option(
+      "--shards <n>",
+      "split the accounts into n shards s1… (1,000 accounts each at most)",
+      parseIntOption,
+    )
     .option("--upstream <url>", "point every Alpaca URL at one base (the simulator)")
     .option("--port <port>", "gateway port", parseIntOption, 8080)
-    .action(async (o: { dir: string; accounts: number; upstream?: string; port: number }) => {
-      const files = await runInit({
-        dir: o.dir,
-        accounts: o.accounts,
-        port: o.port,
-        ...(o.upstream ? { upstream: o.upstream } : {}),
-      });
-      output.out(`wrote ${files.join(", ")}`);
-      output.out(`next: paddock config check --config ${join(o.dir, "paddock.yaml")}`);
-    });
+    .action(
+      async (o: { dir: string; accounts: number; shards?: number; upstream?: string; port: number }) => {
+        const files = await runInit({
+          dir: o.dir,
+          accounts: o.accounts,
+          port: o.port,
+          ...(o.shards !== undefined ? { shards: o.shards } : {}),
+          ...(o.upstream ? { upstream: o.upstream } : {}),
+        });
+        output.out(`wrote ${files.join(", ")}`);
+        output.out(`next: paddock config check --config ${join(o.dir, "paddock.yaml")}`);
+      },
+    );
 }

@@ -64,7 +64,8 @@ export function tokenCommand(output: Output = processOutput): Command {
       if (!signing)
         throw new PaddockError("PADDOCK_USAGE", { detail: "auth.signing is not configured in the config" });
       if (accounts !== "*") {
-        const known = new Set(loaded.config.accounts.map((a) => a.id));
+        // with shards, every shard's accounts (PADDOCK_SHARD may narrow config.accounts to one shard)
+        const known = new Set((loaded.layout?.accounts ?? loaded.config.accounts).map((a) => a.id));
         const unknown = accounts.filter((a) => !known.has(a));
         if (unknown.length > 0)
           throw new PaddockError("PADDOCK_USAGE", { detail: `--accounts: unknown ${unknown.join(", ")}` });

@@ -20,6 +20,11 @@ export interface AccountsAdminDeps {
   /** Sets or lifts a halt durably (every instance, across restarts); `by` is the admin's subject. */
   readonly setHalted: (accountId: string | undefined, halted: boolean, by?: string) => Promise<void>;
   readonly audit: { append(entry: AuditEntryInput): Promise<void> };
+  /**
+   * With shards: every account of every shard (halts live in the shared state store, so a tag halt set
+   * here reaches the accounts of the other shards too). Absent: this instance's fleet.
+   */
+  readonly allAccounts?: () => ReadonlyArray<{ readonly id: string; readonly tags: readonly string[] }>;
 }
 
 export function accountsAdminRoutes(deps: AccountsAdminDeps): FastifyPluginAsync {
@@ -73,7 +78,9 @@ export function accountsAdminRoutes(deps: AccountsAdminDeps): FastifyPluginAsync
     const tagToggle = async (request: FastifyRequest<{ Params: { tag: string } }>, halted: boolean) => {
       const principal = await deps.auth.authenticate(request, { scope: "admin" });
       const { tag } = request.params;
-      const accounts = accountsWithTag(deps.fleet, tag);
+      const accounts = deps.allAccounts
+        ? deps.allAccounts().filter((a) => a.tags.includes(tag))
+        : accountsWithTag(deps.fleet, tag);
       if (accounts.length === 0) {
         throw new PaddockError("PADDOCK_NOT_FOUND", { detail: `no account has the tag ${tag.slice(0, 64)}` });
       }

@@ -1,13 +1,14 @@
 /**
  * Block orders: `POST /v1/orders:block`, `GET|DELETE /v1/orders:block/{block_id}`,
  * and `POST /v1/orders:block:preview` (the allocation without placing anything).
- * Scope `trade` (GET: `read`) over every target account; the service does the rest.
+ * Scope `trade` (GET: `read`) over every target account (with shards: of every shard); the service
+ * does the rest.
  */
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
-import type { Account } from "../../accounts/types.js";
 import { authorize } from "../../auth/authorize.js";
 import type { Scope } from "../../auth/types.js";
 import type { BlockCaller, BlockOrderService } from "../../fleet/block-orders.js";
+import { hopHeaders } from "../../shards/peers.js";
 import type { RouteDeps } from "../route-deps.js";
 
 export interface BlockRouteDeps {
@@ -23,8 +24,9 @@ export function blockRoutes(deps: BlockRouteDeps): FastifyPluginAsync {
         subject: principal.sub,
         requestId: request.id,
         log: request.log,
-        allow: (account: Account) =>
-          authorize(principal, { scope, accountId: account.id, accountTags: account.tags }),
+        allow: (account) => authorize(principal, { scope, accountId: account.id, accountTags: account.tags }),
+        // children for accounts of other shards go there with the caller's own credentials
+        forward: hopHeaders(request.headers),
       };
     };
     // `:` is literal in these paths: Fastify reads `::` as one colon

@@ -41,5 +41,10 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
   "accountsFile" "/secrets/accounts.yaml" -}}
 {{- if .Values.secrets.metricsToken }}{{ $_ := set $fixed "metrics" (dict "tokenFile" "/secrets/metrics-token") }}{{ end -}}
 {{- if .Values.tracing.enabled }}{{ $_ := set $fixed "tracing" (dict "enabled" true) }}{{ end -}}
+{{- if .Values.shards }}
+{{- $shards := list }}
+{{- range .Values.shards }}{{ $shards = append $shards (pick . "id" "accounts" "tags") }}{{ end }}
+{{- $_ := set $fixed "shards" $shards }}
+{{- end -}}
 {{- toYaml (mustMergeOverwrite (deepCopy .Values.config) $fixed) -}}
 {{- end -}}
