@@ -60,12 +60,11 @@ export async function runInit(opts: InitOptions): Promise<string[]> {
     });
   }
   const perShard = shards > 0 ? Math.ceil(opts.accounts / shards) : 0;
-  const digits = Math.max(3, String(opts.accounts).length);
   const upstream = opts.upstream ? upstreamAt(opts.upstream) : undefined;
   const masterText = generateMasterKey();
   const master = parseMasterKey(masterText, "generated key");
   const accounts = Array.from({ length: opts.accounts }, (_, i) => {
-    const id = `acct-${String(i + 1).padStart(digits, "0")}`;
+    const id = `acct-${String(i + 1).padStart(3, "0")}`;
     return {
       id,
       mode: "paper",
