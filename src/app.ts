@@ -24,6 +24,7 @@ import { createRevocations, type Revocations } from "./auth/revocations.js";
 import { createTokenIssuer, type TokenIssuer } from "./auth/token-issuer.js";
 import type { AuthOptions } from "./auth/types.js";
 import { createVerifier, type Verifier } from "./auth/verifier.js";
+import type { ClusterWorker } from "./cluster/worker.js";
 import { ConfigError, type LoadedConfig } from "./config/load.js";
 import { planReload, type ReloadOptions, type ReloadResult } from "./config/reload-plan.js";
 import type { Config } from "./config/schema.js";
@@ -73,6 +74,11 @@ export interface GatewayDeps {
   readonly now?: () => number;
   /** Re-reads and validates the configuration (for SIGHUP and /v1/admin/reload). */
   readonly loadConfig?: () => Promise<LoadedConfig>;
+  /**
+   * This process is a worker of `paddock serve --workers N`: without Redis the primary counts
+   * the budgets and assigns stream ownership; a reload made here is followed by the others.
+   */
+  readonly cluster?: ClusterWorker;
 }
 
 export interface Gateway {
@@ -269,18 +275,21 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
 
   // fleet
   const clock = { ...systemClock, now };
-  const budgets = createBudgetFactory({
-    store: redis
-      ? createRedisSlotStore({
-          redis,
-          keyPrefix: `${config.cache.redisKeyPrefix}budget:`,
-          fallbackShare: config.cache.redisFallbackShare,
-          clock,
-          logger,
-        })
-      : createMemorySlotStore({ clock }),
-    clock,
-  });
+  const { cluster } = deps;
+  // workers share budgets as instances do: through Redis, else through the primary's count
+  const workerStore = cluster && !redis ? cluster.slotStore(clock) : undefined;
+  const slotStore = redis
+    ? createRedisSlotStore({
+        redis,
+        keyPrefix: `${config.cache.redisKeyPrefix}budget:`,
+        // the configured share is the instance's; its workers split it
+        fallbackShare: config.cache.redisFallbackShare / (cluster?.count ?? 1),
+        clock,
+        logger,
+      })
+    : (workerStore ?? createMemorySlotStore({ clock }));
+  const ownBudgets = createBudgetFactory({ store: slotStore, clock });
+  const budgets = cluster && !redis ? cluster.shareUpstreamLimits(ownBudgets) : ownBudgets;
   health.register("budget-store", () => budgets.health(), { degrades: ["reads", "orders"] });
   const transport = createTransport({
     connectionsPerAccount: config.upstream.connectionsPerAccount,
@@ -425,6 +434,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     audit: auditTrail,
     isRevoked: (p) => revocations.isRevoked(p),
     now,
+    ...(cluster && !redis ? { coordinator: cluster.coordinator } : {}),
   });
   health.register("streams", streamHealthCheck(streams), { degrades: ["streams"] });
   const orders = createOrderService({
@@ -481,6 +491,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     }
     const result = { ...change, applied: plan.applied, restartRequired: plan.restartRequired };
     logger.info(result, "configuration reloaded");
+    if (!options.followed) cluster?.reloaded();
     if (plan.restartRequired.length > 0) {
       logger.warn(
         { settings: plan.restartRequired },
@@ -498,6 +509,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     next: Config,
     options: ReloadOptions,
   ): Promise<Array<{ id: string; openOrders: number }>> => {
+    if (options.followed) return [];
     const kept = new Map(next.accounts.map((a) => [a.id, a.mode]));
     const leaving = fleet.list().filter((a) => kept.get(a.id) !== a.mode);
     const counted = await Promise.all(
@@ -615,6 +627,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       await audit.close();
       await fleet.close();
       await budgets.close();
+      workerStore?.close();
       await transport.close();
       verifier.close();
       stopHaltMirror();

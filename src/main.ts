@@ -1,10 +1,16 @@
 /**
  * Process entry for `paddock serve`: load config → buildGateway → listen → reload on
  * SIGHUP → drain on SIGTERM/SIGINT (stop accepting, finish in-flight requests, flush the audit log).
+ * With `--workers N` (or `server.workers`) above 1, this process becomes the primary of N
+ * workers (cluster/primary.ts), each of which runs `serve` as a cluster worker.
  */
+import cluster from "node:cluster";
 import { buildGateway, type Gateway } from "./app.js";
+import { resolveWorkers, startPrimary } from "./cluster/primary.js";
+import { type ClusterWorker, joinCluster, workerIdentity } from "./cluster/worker.js";
 import { type LoadedConfig, loadConfig } from "./config/load.js";
 import { createLogger, type Logger } from "./observability/logger.js";
+import { createMetrics } from "./observability/metrics.js";
 
 export interface ServeOptions {
   readonly configPath: string;
@@ -13,6 +19,22 @@ export interface ServeOptions {
   readonly logger?: Logger;
   /** Install SIGTERM/SIGINT/SIGHUP handlers (the CLI does; embedded uses do not). */
   readonly signals?: boolean;
+  /** This process is worker `cluster.id` of `serve --workers` (the primary forked it). */
+  readonly cluster?: ClusterWorker;
+}
+
+/** Response header naming the worker that answered (`serve --workers`; absent in a single process). */
+export const WORKER_HEADER = "x-paddock-worker";
+
+/**
+ * A worker's view of the configuration: a configured `audit.instanceId` gets the worker's
+ * suffix (`<id>-w<n>`), so each worker writes a chain of its own and continues it after a restart.
+ */
+function forWorker(loaded: LoadedConfig, worker: ClusterWorker | undefined): LoadedConfig {
+  const id = loaded.config.audit.instanceId;
+  if (!worker || id === undefined) return loaded;
+  const audit = Object.freeze({ ...loaded.config.audit, instanceId: `${id}-w${worker.id}` });
+  return { ...loaded, config: Object.freeze({ ...loaded.config, audit }) };
 }
 
 export interface Running {
@@ -30,12 +52,30 @@ export async function listenGateway(gateway: Gateway, port: number, host: string
 }
 
 export async function serve(opts: ServeOptions): Promise<Running> {
-  const load = async (): Promise<LoadedConfig> => loadConfig(opts.configPath);
+  const worker = opts.cluster;
+  const load = async (): Promise<LoadedConfig> => forWorker(await loadConfig(opts.configPath), worker);
   const loaded = await load();
-  const logger =
+  const base =
     opts.logger ?? createLogger({ level: loaded.config.logging.level, format: loaded.config.logging.format });
-  for (const w of loaded.warnings) logger.warn(w);
-  const gateway = await buildGateway(loaded, { logger, loadConfig: load });
+  const logger = worker ? base.child({ worker: worker.id }) : base;
+  // the primary printed the configuration's warnings once for every worker
+  if (!worker) for (const w of loaded.warnings) logger.warn(w);
+  const gateway = await buildGateway(loaded, {
+    logger,
+    loadConfig: load,
+    ...(worker
+      ? {
+          cluster: worker,
+          metrics: createMetrics({ perAccount: loaded.config.metrics.perAccount, registry: worker.registry }),
+        }
+      : {}),
+  });
+  if (worker) {
+    // which worker answered: on every HTTP response and on WebSocket upgrades
+    const tag = String(worker.id);
+    gateway.app.server.prependListener("request", (_req, res) => res.setHeader(WORKER_HEADER, tag));
+    gateway.app.websocketServer.on("headers", (headers) => headers.push(`X-Paddock-Worker: ${tag}`));
+  }
   const port = opts.port ?? loaded.config.server.port;
   const host = opts.host ?? loaded.config.server.host;
   const url = await listenGateway(gateway, port, host);
@@ -66,15 +106,57 @@ export async function serve(opts: ServeOptions): Promise<Running> {
     })();
     return stopping;
   };
+  const reload = (options?: { followed: boolean }) =>
+    gateway.reload(options).catch(() => {
+      /* already logged: the running configuration stays */
+    });
+  if (worker) {
+    // the primary asks: lead a reload (SIGHUP on the primary), or follow one another worker made
+    worker.onReload((lead) => void reload(lead ? undefined : { followed: true }));
+    // a primary that is gone cannot hand out budgets or restart anyone: drain and leave
+    worker.onPrimaryGone(() => {
+      logger.error("the primary process is gone; draining this worker");
+      void stop().then(() => process.exit(1));
+    });
+  }
   if (opts.signals) {
     const onStop = () => void stop().then(() => process.exit(0));
     process.once("SIGTERM", onStop);
     process.once("SIGINT", onStop);
     process.on("SIGHUP", () => {
-      gateway.reload().catch(() => {
-        /* already logged: the running configuration stays */
-      });
+      // a worker reloads when the primary says so (a terminal's hang-up reaches every process)
+      if (worker) logger.info("SIGHUP ignored by a worker: send it to the primary process");
+      else void reload();
     });
   }
   return { gateway, url, stop };
+}
+
+export interface ServeCommandOptions extends Omit<ServeOptions, "cluster" | "signals"> {
+  /** `--workers`: overrides `server.workers`. */
+  readonly workers?: number | "auto";
+}
+
+/**
+ * `paddock serve` as the CLI runs it: a single process, the primary of N workers, or (when the
+ * primary forked this process) one of those workers. Resolves with the exit code once a
+ * primary is done; a single process or a worker runs until a signal ends it.
+ */
+export async function serveCommand(opts: ServeCommandOptions): Promise<number | undefined> {
+  const identity = cluster.isWorker ? workerIdentity() : undefined;
+  if (identity) {
+    await serve({ ...opts, signals: true, cluster: joinCluster(identity) });
+    return undefined;
+  }
+  const loaded = await loadConfig(opts.configPath);
+  const workers = resolveWorkers(opts.workers ?? loaded.config.server.workers);
+  if (workers <= 1) {
+    await serve({ ...opts, signals: true });
+    return undefined;
+  }
+  const logger =
+    opts.logger ?? createLogger({ level: loaded.config.logging.level, format: loaded.config.logging.format });
+  for (const w of loaded.warnings) logger.warn(w);
+  const primary = startPrimary({ workers, config: loaded.config, logger, signals: true });
+  return primary.done;
 }
