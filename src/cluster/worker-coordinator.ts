@@ -126,6 +126,7 @@ export function createWorkerCoordinator(
         disown(m.r, "no demand left");
         return;
       case "frames":
+        parts.metrics.messagesIn.inc({ source: "primary" });
         parts.events.onDataFrames(m.r.slice(5), m.f, parts.perfNow());
         return;
       case "status":
@@ -133,6 +134,7 @@ export function createWorkerCoordinator(
         else parts.events.onTradeStatus(m.r.slice(8), m.s, m.m);
         return;
       case "trade":
+        parts.metrics.messagesIn.inc({ source: "primary" });
         seqs.set(m.a, Math.max(seqs.get(m.a) ?? 0, m.q));
         parts.events.onTrade({ accountId: m.a, seq: m.q, data: m.d }, parts.perfNow());
         return;

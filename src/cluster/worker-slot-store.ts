@@ -94,6 +94,7 @@ export function shareUpstreamLimits(factory: BudgetFactory, port: Port<ToPrimary
   return {
     forAccount(accountId, options) {
       const b = factory.forAccount(accountId, options);
+      if (options.limitPerMinute === 0) return b; // no budget: nothing to share
       return {
         tryAcquire: () => b.tryAcquire(),
         acquire: (priority, signal) => b.acquire(priority, signal),

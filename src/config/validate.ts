@@ -79,7 +79,8 @@ function describe(type: ValueErrorType, message: string, schema: SchemaShape, po
   if (schema.anyOf?.every((s) => s.const !== undefined)) {
     return `must be one of ${schema.anyOf.map((s) => JSON.stringify(s.const)).join(", ")}`;
   }
-  if (schema.anyOf && type === ValueErrorType.Union) return `must be ${schema.anyOf.map(branch).join(" or ")}`;
+  if (schema.anyOf && type === ValueErrorType.Union)
+    return `must be ${schema.anyOf.map(branch).join(" or ")}`;
   return message.charAt(0).toLowerCase() + message.slice(1);
 }
 

@@ -8,6 +8,7 @@
  */
 import type { Logger } from "../observability/logger.js";
 import type { DataFrame } from "./data-protocol.js";
+import type { StreamMetrics } from "./stream-metrics.js";
 import type { ChannelSets } from "./subscription-index.js";
 import type { TradeSinks } from "./trade-sinks.js";
 import type { TradeEnvelope } from "./trading-hub.js";
@@ -48,6 +49,7 @@ export interface CoordinatorParts {
   readonly graceMs: number;
   readonly perfNow: () => number;
   readonly logger: Logger;
+  readonly metrics: StreamMetrics;
 }
 
 export type CoordinatorFactory = (parts: CoordinatorParts) => StreamCoordinator | Promise<StreamCoordinator>;

@@ -169,6 +169,7 @@ export async function createStreamService(deps: StreamServiceDeps): Promise<Stre
           graceMs: deps.streams.unsubscribeGraceMs,
           perfNow,
           logger: deps.logger,
+          metrics,
         })
       : createLocalCoordinator({
           upstream,

@@ -267,7 +267,30 @@ describe("paddock serve --workers 2 (no Redis)", () => {
       return r.status !== 200 && r.headers["x-paddock-worker"] === "2";
     });
 
-    // 5. /metrics on either worker is the sum over both (and the primary's own series)
+    // 5. a reload reaches every worker: an admin reload made on worker 1, and SIGHUP on the primary
+    const tagsOn = async (agent: Agent): Promise<string[]> => {
+      const r = await call(g.url, "/v1/accounts", { token, agent });
+      const accounts = (JSON.parse(r.body) as { accounts: Array<{ id: string; tags: string[] }> }).accounts;
+      return accounts.find((a) => a.id === "acct-002")!.tags;
+    };
+    const retag = async (tags: string[]) => {
+      raw.accounts[1]!.tags = tags;
+      await writeFile(path, stringify(raw, { lineWidth: 0 }), { mode: 0o600 });
+    };
+    await retag(["demo", "api-reload"]);
+    const reloaded = await call(g.url, "/v1/admin/reload", { method: "POST", token, agent: w1 });
+    expect(reloaded.status).toBe(200);
+    await within(2000, "worker 2 following the reload", async () =>
+      (await tagsOn(w2)).includes("api-reload"),
+    );
+    await retag(["demo", "sighup"]);
+    g.child.kill("SIGHUP");
+    await within(2000, "both workers reloading on SIGHUP", async () =>
+      (await Promise.all([tagsOn(w1), tagsOn(w2)])).every((t) => t.includes("sighup")),
+    );
+    expect(g.child.exitCode).toBeNull();
+
+    // 6. /metrics on either worker is the sum over both (and the primary's own series)
     for (const agent of [w1, w2]) {
       const m = await call(g.url, "/metrics", { agent });
       expect(m.status).toBe(200);
@@ -278,7 +301,7 @@ describe("paddock serve --workers 2 (no Redis)", () => {
       expect(answered.reduce((n, x) => n + Number(x[1]), 0)).toBeGreaterThanOrEqual(refused.length);
     }
 
-    // 6. a worker killed with SIGKILL is restarted and serves again
+    // 7. a worker killed with SIGKILL is restarted and serves again
     const before = await childrenOf(g.child.pid!);
     expect(before).toHaveLength(2);
     process.kill(before[0]!, "SIGKILL");
@@ -295,7 +318,7 @@ describe("paddock serve --workers 2 (no Redis)", () => {
     for (const c of [d1, d2, t1, t2]) c.close();
     console.log(`[cluster-workers] halt_to_other_worker_ms=${haltMs} restart_ms=${restartMs}`);
 
-    // 7. SIGTERM: both workers drain, the primary exits 0; one verified chain per worker
+    // 8. SIGTERM: both workers drain, the primary exits 0; one verified chain per worker
     w1.destroy();
     w2.destroy();
     g.child.kill("SIGTERM");
