@@ -9,6 +9,7 @@ import { buildGateway, type Gateway } from "./app.js";
 import { resolveWorkers, startPrimary } from "./cluster/primary.js";
 import { type ClusterWorker, joinCluster, workerIdentity } from "./cluster/worker.js";
 import { type LoadedConfig, loadConfig } from "./config/load.js";
+import { PaddockError } from "./errors.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
 
@@ -30,7 +31,7 @@ export const WORKER_HEADER = "x-paddock-worker";
  * A worker's view of the configuration: a configured `audit.instanceId` gets the worker's
  * suffix (`<id>-w<n>`), so each worker writes a chain of its own and continues it after a restart.
  */
-function forWorker(loaded: LoadedConfig, worker: ClusterWorker | undefined): LoadedConfig {
+export function forWorker(loaded: LoadedConfig, worker: Pick<ClusterWorker, "id"> | undefined): LoadedConfig {
   const id = loaded.config.audit.instanceId;
   if (!worker || id === undefined) return loaded;
   const audit = Object.freeze({ ...loaded.config.audit, instanceId: `${id}-w${worker.id}` });
@@ -49,6 +50,17 @@ export async function listenGateway(gateway: Gateway, port: number, host: string
   const actual = typeof addr === "object" && addr ? addr.port : port;
   const scheme = gateway.config().server.tls ? "https" : "http";
   return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${actual}`;
+}
+
+/** A listener that cannot start (port in use, not allowed) as one line naming the setting. */
+function listenProblem(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== "EADDRINUSE" && code !== "EACCES" && code !== "EADDRNOTAVAIL") return err;
+  const why = { EADDRINUSE: "in use", EACCES: "not allowed", EADDRNOTAVAIL: "not available" }[code];
+  return new PaddockError("PADDOCK_CONFIG_IO", {
+    detail: `server.host/server.port ${host}:${port}: address ${why} (${code})`,
+    cause: err,
+  });
 }
 
 export async function serve(opts: ServeOptions): Promise<Running> {
@@ -78,7 +90,14 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   }
   const port = opts.port ?? loaded.config.server.port;
   const host = opts.host ?? loaded.config.server.host;
-  const url = await listenGateway(gateway, port, host);
+  let url: string;
+  try {
+    url = await listenGateway(gateway, port, host);
+  } catch (err) {
+    // nothing may keep the process alive after a failed start (timers, the state store, pools)
+    await gateway.close().catch(() => undefined);
+    throw listenProblem(err, host, port);
+  }
   logger.info({ url, accounts: gateway.fleet.list().length }, "paddock gateway listening");
 
   let stopping: Promise<void> | undefined;
@@ -113,11 +132,6 @@ export async function serve(opts: ServeOptions): Promise<Running> {
   if (worker) {
     // the primary asks: lead a reload (SIGHUP on the primary), or follow one another worker made
     worker.onReload((lead) => void reload(lead ? undefined : { followed: true }));
-    // a primary that is gone cannot hand out budgets or restart anyone: drain and leave
-    worker.onPrimaryGone(() => {
-      logger.error("the primary process is gone; draining this worker");
-      void stop().then(() => process.exit(1));
-    });
   }
   if (opts.signals) {
     const onStop = () => void stop().then(() => process.exit(0));
@@ -145,7 +159,15 @@ export interface ServeCommandOptions extends Omit<ServeOptions, "cluster" | "sig
 export async function serveCommand(opts: ServeCommandOptions): Promise<number | undefined> {
   const identity = cluster.isWorker ? workerIdentity() : undefined;
   if (identity) {
-    await serve({ ...opts, signals: true, cluster: joinCluster(identity) });
+    try {
+      await serve({ ...opts, signals: true, cluster: joinCluster(identity) });
+    } catch (err) {
+      // the channel to the primary (or a half-built gateway) would keep a worker that could not start
+      // alive; a worker's own disconnect (unlike a bare process.disconnect) keeps its exit code
+      cluster.worker?.disconnect();
+      setTimeout(() => process.exit(1), 5000).unref();
+      throw err;
+    }
     return undefined;
   }
   const loaded = await loadConfig(opts.configPath);

@@ -42,8 +42,6 @@ export interface ClusterWorker {
   onReload(fn: (lead: boolean) => void): void;
   /** This worker reloaded its configuration: the others follow. */
   reloaded(): void;
-  /** The primary is gone (its channel closed). */
-  onPrimaryGone(fn: () => void): void;
 }
 
 export interface JoinOptions {
@@ -81,6 +79,5 @@ export function joinCluster(o: JoinOptions): ClusterWorker {
     registry,
     onReload: (fn) => void reloaders.push(fn),
     reloaded: () => port.send({ t: "reloaded" }),
-    onPrimaryGone: (fn) => port.onClose(fn),
   };
 }

@@ -13,7 +13,8 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -122,6 +123,32 @@ describe("paddock serve --workers 2 (no Redis)", () => {
       );
     }
   });
+
+  it("stops with exit 1 and the worker's one-line reason when the workers cannot start", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "paddock-workers-busy-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    await runInit({ dir, accounts: 1, port: 0, upstream: "http://127.0.0.1:9" });
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
+    cleanups.push(() => new Promise((r) => busy.close(r)));
+    const port = (busy.address() as AddressInfo).port;
+    const run = exec(process.execPath, [
+      join(ROOT, "bin/paddock.js"),
+      "serve",
+      "--config",
+      join(dir, "paddock.yaml"),
+      "--workers",
+      "2",
+      "--port",
+      String(port),
+    ]);
+    const failed = (await run.then(
+      () => undefined,
+      (err: unknown) => err,
+    )) as { code?: number; stderr?: string } | undefined;
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(/^paddock: .*EADDRINUSE/m);
+  }, 60_000);
 
   it("two workers on one port share budgets, streams, ledger and halts, restart after a crash, drain on SIGTERM", async () => {
     const sim = await startTestSim({ rateLimitPerMinute: 0 });
