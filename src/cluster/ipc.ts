@@ -39,7 +39,8 @@ export type ToPrimary =
 export type ToWorker =
   | { readonly t: "grant"; readonly id: number; readonly g: number; readonly ms: number }
   | { readonly t: "own"; readonly r: string; readonly q: number }
-  | { readonly t: "want"; readonly r: string; readonly v: DataDemand }
+  /** The union the owner serves; `o`: other workers want some of it (else its frames stay local). */
+  | { readonly t: "want"; readonly r: string; readonly v: DataDemand; readonly o: boolean }
   | { readonly t: "disown"; readonly r: string }
   | { readonly t: "frames"; readonly r: string; readonly f: readonly DataFrame[] }
   | { readonly t: "status"; readonly r: string; readonly s: "up" | "down"; readonly m: string }

@@ -112,6 +112,14 @@ export function createStreamBroker(deps: StreamBrokerDeps): StreamBroker {
     return Object.fromEntries([...out].map(([c, s]) => [c, [...s]]));
   };
 
+  /** What the owner of a feed serves, and whether anyone else wants its frames. */
+  const want = (res: Resource): ToWorker => ({
+    t: "want",
+    r: res.r,
+    v: merged(res),
+    o: [...res.demand.keys()].some((w) => w !== res.owner),
+  });
+
   const setOwner = (res: Resource, owner: number | undefined): void => {
     if (res.owner !== undefined) owned.set(res.owner, (owned.get(res.owner) ?? 1) - 1);
     res.owner = owner;
@@ -137,7 +145,7 @@ export function createStreamBroker(deps: StreamBrokerDeps): StreamBroker {
     setOwner(res, worker);
     deps.logger?.debug({ resource: res.r, worker, why }, "upstream stream assigned");
     deps.send(worker, { t: "own", r: res.r, q: res.seq });
-    if (isData(res.r)) deps.send(worker, { t: "want", r: res.r, v: merged(res) });
+    if (isData(res.r)) deps.send(worker, want(res));
   };
 
   const cancelGrace = (res: Resource): void => {
@@ -170,8 +178,7 @@ export function createStreamBroker(deps: StreamBrokerDeps): StreamBroker {
         return;
       }
     }
-    if (res.owner !== undefined && isData(res.r))
-      deps.send(res.owner, { t: "want", r: res.r, v: merged(res) });
+    if (res.owner !== undefined && isData(res.r)) deps.send(res.owner, want(res));
     if (res.owner === undefined) forget(res);
   };
 

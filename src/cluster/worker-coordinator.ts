@@ -18,7 +18,13 @@ import type { UpstreamTradingSession } from "../streams/upstream-trading-session
 import type { DataDemand, Port, ToPrimary, ToWorker } from "./ipc.js";
 
 type Owned =
-  | { readonly kind: "data"; readonly feed: string; readonly session: UpstreamDataSession }
+  | {
+      readonly kind: "data";
+      readonly feed: string;
+      readonly session: UpstreamDataSession;
+      /** Whether other workers want some of this feed (its frames then go to the primary too). */
+      readonly relayTo: (others: boolean) => void;
+    }
   | { readonly kind: "trading"; readonly accountId: string; readonly session: UpstreamTradingSession };
 
 const setsOf = (v: DataDemand): ChannelSets => {
@@ -62,17 +68,25 @@ export function createWorkerCoordinator(
     if (owned.has(r) || closed) return;
     if (r.startsWith("data:")) {
       const feed = r.slice(5);
+      let relay = false;
       const session = parts.upstream.data(feed, {
         frames: (frames, at) => {
           parts.events.onDataFrames(feed, frames, at);
-          port.send({ t: "frames", r, f: frames });
+          if (relay) port.send({ t: "frames", r, f: frames });
         },
         status: (s, reason) => {
           parts.events.onDataStatus(feed, s, reason);
           status(r, s, reason);
         },
       });
-      owned.set(r, { kind: "data", feed, session });
+      owned.set(r, {
+        kind: "data",
+        feed,
+        session,
+        relayTo: (others) => {
+          relay = others;
+        },
+      });
       log.debug({ resource: r }, "owning the upstream stream");
       return;
     }
@@ -119,7 +133,9 @@ export function createWorkerCoordinator(
         return;
       case "want": {
         const o = owned.get(m.r);
-        if (o?.kind === "data") o.session.setDesired(setsOf(m.v));
+        if (o?.kind !== "data") return;
+        o.relayTo(m.o);
+        o.session.setDesired(setsOf(m.v));
         return;
       }
       case "disown":

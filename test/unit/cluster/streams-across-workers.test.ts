@@ -26,6 +26,8 @@ interface Worker {
   readonly gw: Harness;
   /** Dies: nothing more leaves it, its connections drop, then the primary notices its channel closed. */
   crash(): Promise<void>;
+  /** Data-frame messages it handed to the primary. */
+  framesSent(): number;
 }
 
 let fake: FakeAlpaca;
@@ -45,8 +47,12 @@ afterEach(async () => {
 async function worker(id: number): Promise<Worker> {
   const link = createLoopback();
   let dead = false;
+  let frames = 0;
   const endpoint: RawEndpoint = {
-    send: (e) => (dead ? false : link.worker.send(e)),
+    send: (e) => {
+      frames += (e as { paddock: ToPrimary[] }).paddock.filter((m) => m.t === "frames").length;
+      return dead ? false : link.worker.send(e);
+    },
     subscribe: (m, c) => link.worker.subscribe(m, c),
   };
   hub.attach(id, createPort<ToWorker, ToPrimary>(link.primary));
@@ -59,6 +65,7 @@ async function worker(id: number): Promise<Worker> {
   });
   const w: Worker = {
     gw,
+    framesSent: () => frames,
     async crash() {
       dead = true;
       await gw.close();
@@ -144,6 +151,11 @@ describe("streams across workers, ownership by the primary (no Redis)", () => {
     const a = await worker(1);
     const b = await worker(2);
     const ca = await dataClient(a, { trades: ["AAPL"] });
+    await until(() => fake.dataConns("iex")[0]?.subs.trades?.has("AAPL") === true, 5000);
+    // while only the owner wants the feed, its frames stay in its process
+    fake.emit("iex", [{ T: "t", S: "AAPL", p: 0.5, t: "2026-11-25T14:59:59Z" }]);
+    await ca.waitFor(hasFrame((f) => f.T === "t" && f.p === 0.5));
+    expect(a.framesSent()).toBe(0);
     const cb = await dataClient(b, { trades: ["MSFT"] });
     await until(() => {
       const subs = fake.dataConns("iex")[0]?.subs.trades;
@@ -153,12 +165,13 @@ describe("streams across workers, ownership by the primary (no Redis)", () => {
       { T: "t", S: "AAPL", p: 1, t: "2026-11-25T15:00:00Z" },
       { T: "t", S: "MSFT", p: 2, t: "2026-11-25T15:00:00Z" },
     ]);
-    expect(await ca.waitFor(hasFrame((f) => f.T === "t"))).toEqual([
+    expect(await ca.waitFor(hasFrame((f) => f.T === "t" && f.p === 1))).toEqual([
       { T: "t", S: "AAPL", p: 1, t: "2026-11-25T15:00:00Z" },
     ]);
     expect(await cb.waitFor(hasFrame((f) => f.T === "t"))).toEqual([
       { T: "t", S: "MSFT", p: 2, t: "2026-11-25T15:00:00Z" },
     ]);
+    expect(a.framesSent()).toBeGreaterThan(0);
     expect(fake.stats.dataConnects).toBe(1);
     expect(fake.stats.refused406).toBe(0);
     expect([a, b].filter((w) => w.gw.service.stats().owned.includes("data:iex"))).toHaveLength(1);
