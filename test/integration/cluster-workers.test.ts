@@ -7,7 +7,9 @@
  * workers receiving; an order retried through the other worker answers the one order; a halt
  * made through one worker holds on the other within a second; /metrics on any worker is the
  * cluster's sum; a worker killed with SIGKILL is restarted; SIGTERM drains both and the
- * primary exits 0; the audit folder then holds one verified chain per worker.
+ * primary exits 0; the audit folder then holds one verified chain per worker. With Redis the
+ * workers share the Redis budget and stream leases instead, as instances do; a start that
+ * cannot listen ends the command with exit 1 and one line.
  *
  * Needs `npm run build` first (the npm test script builds before vitest).
  */
@@ -26,12 +28,14 @@ import { runInit } from "../../src/cli/commands/init.js";
 import { main } from "../../src/cli/main.js";
 import { loadConfig } from "../../src/config/load.js";
 import { captureOutput } from "../helpers/capture.js";
-import { ROOT, requireBuild, spawnGateway } from "../helpers/gateway-process.js";
-import { simFetch, startTestSim } from "../helpers/start-sim.js";
+import { type GatewayProcess, ROOT, requireBuild, spawnGateway } from "../helpers/gateway-process.js";
+import { getRedisUrl, uniquePrefix } from "../helpers/redis.js";
+import { type SimHandle, simFetch, startTestSim } from "../helpers/start-sim.js";
 import { within } from "../helpers/wait.js";
 import { connectClient, hasFrame, type TestClient } from "../unit/streams/ws-client.js";
 
 requireBuild("cluster-workers.test.ts");
+const redisUrl = await getRedisUrl();
 const exec = promisify(execFile);
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -113,6 +117,91 @@ async function childrenOf(pid: number): Promise<number[]> {
   return out;
 }
 
+interface Cluster {
+  readonly dir: string;
+  readonly path: string;
+  readonly raw: Record<string, unknown> & { accounts: Array<Record<string, unknown>> };
+  readonly token: string;
+  readonly key1: string;
+  readonly key2: string;
+  readonly g: GatewayProcess;
+  readonly exit: Promise<number | null>;
+  readonly w1: Agent;
+  readonly w2: Agent;
+}
+
+/** `paddock init` with two accounts in front of `sim` (acct-002 with a budget of 6 a minute), served by 2 workers. */
+async function startCluster(sim: SimHandle, extra: Record<string, unknown> = {}): Promise<Cluster> {
+  const dir = await mkdtemp(join(tmpdir(), "paddock-workers-"));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  await runInit({ dir, accounts: 2, port: 0, upstream: sim.url });
+  const path = join(dir, "paddock.yaml");
+  const raw = parse(await readFile(path, "utf8")) as Cluster["raw"];
+  raw.logging = { level: "warn" };
+  raw.state = { dir: join(dir, "state"), pollIntervalMs: 250 };
+  raw.audit = { dir: join(dir, "audit") };
+  raw.accounts[1]!.rateLimitPerMinute = 6; // acct-002: a small budget to exhaust
+  Object.assign(raw, extra);
+  await writeFile(path, stringify(raw, { lineWidth: 0 }), { mode: 0o600 });
+  const config = (await loadConfig(path, { env: {} })).config;
+  const issuer = await createTokenIssuer(authOptionsOf(config).signing!);
+  const token = await issuer.issue({
+    sub: "ops",
+    scopes: ["read", "trade", "data", "admin"],
+    accounts: "*",
+    ttlSeconds: 600,
+  });
+  const g = await spawnGateway(path, ["--workers", "2"]);
+  cleanups.push(() => g.kill());
+  const exit = new Promise<number | null>((r) => g.child.once("exit", (code) => r(code)));
+  const seen = new Set<string>();
+  await within(30_000, "both workers answering", async () => {
+    const r = await call(g.url, "/livez");
+    seen.add(String(r.headers["x-paddock-worker"]));
+    return seen.has("1") && seen.has("2");
+  });
+  const [w1, w2] = await Promise.all([pinned(g.url, "1"), pinned(g.url, "2")]);
+  cleanups.push(async () => {
+    w1.destroy();
+    w2.destroy();
+  });
+  return {
+    dir,
+    path,
+    raw,
+    token,
+    key1: config.accounts[0]!.keyId,
+    key2: config.accounts[1]!.keyId,
+    g,
+    exit,
+    w1,
+    w2,
+  };
+}
+
+/** 16 reads of acct-002 (budget 6 a minute) alternating between the workers: one budget for both. */
+async function exhaustSharedBudget(sim: SimHandle, c: Cluster): Promise<Reply[]> {
+  const replies: Reply[] = [];
+  for (let i = 0; i < 8; i++) {
+    for (const agent of [c.w1, c.w2]) {
+      replies.push(await call(c.g.url, "/v1/accounts/acct-002/v2/account", { token: c.token, agent }));
+    }
+  }
+  const ok = replies.filter((r) => r.status === 200);
+  const refused = replies.filter((r) => r.status === 429);
+  expect(ok.length + refused.length).toBe(16);
+  expect(ok.length).toBeLessThanOrEqual(6);
+  expect(ok.length).toBeGreaterThanOrEqual(4); // the owner's order snapshot for acct-002's stream may go first
+  for (const r of refused) {
+    expect(r.headers["x-paddock-source"]).toBe("gateway");
+    expect(Number(r.headers["retry-after"])).toBeGreaterThan(0);
+  }
+  // both workers refused: neither had a budget of its own
+  expect(new Set(refused.map((r) => r.headers["x-paddock-worker"]))).toEqual(new Set(["1", "2"]));
+  expect(sim.stats().requests.byKey[c.key2] ?? 0).toBeLessThanOrEqual(6);
+  return refused;
+}
+
 describe("paddock serve --workers 2 (no Redis)", () => {
   it("rejects a bad --workers with one line and exit 1", async () => {
     for (const bad of ["0", "two", "-1"]) {
@@ -153,64 +242,12 @@ describe("paddock serve --workers 2 (no Redis)", () => {
   it("two workers on one port share budgets, streams, ledger and halts, restart after a crash, drain on SIGTERM", async () => {
     const sim = await startTestSim({ rateLimitPerMinute: 0 });
     cleanups.push(() => sim.close());
-    const dir = await mkdtemp(join(tmpdir(), "paddock-workers-"));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    await runInit({ dir, accounts: 2, port: 0, upstream: sim.url });
-    const path = join(dir, "paddock.yaml");
-    const raw = parse(await readFile(path, "utf8")) as Record<string, unknown> & {
-      accounts: Array<Record<string, unknown>>;
-    };
-    raw.logging = { level: "warn" };
-    raw.state = { dir: join(dir, "state"), pollIntervalMs: 250 };
-    raw.audit = { dir: join(dir, "audit") };
-    raw.accounts[1]!.rateLimitPerMinute = 6; // acct-002: a small budget to exhaust
-    await writeFile(path, stringify(raw, { lineWidth: 0 }), { mode: 0o600 });
-    const config = (await loadConfig(path, { env: {} })).config;
-    const issuer = await createTokenIssuer(authOptionsOf(config).signing!);
-    const token = await issuer.issue({
-      sub: "ops",
-      scopes: ["read", "trade", "data", "admin"],
-      accounts: "*",
-      ttlSeconds: 600,
-    });
-    const key1 = config.accounts[0]!.keyId;
-    const key2 = config.accounts[1]!.keyId;
     await simFetch(sim, "POST", "/_sim/clock", { body: { open: true } });
-
-    const g = await spawnGateway(path, ["--workers", "2"]);
-    cleanups.push(() => g.kill());
-    const exit = new Promise<number | null>((r) => g.child.once("exit", (code) => r(code)));
-    const seen = new Set<string>();
-    await within(30_000, "both workers answering", async () => {
-      const r = await call(g.url, "/livez");
-      seen.add(String(r.headers["x-paddock-worker"]));
-      return seen.has("1") && seen.has("2");
-    });
-    const [w1, w2] = await Promise.all([pinned(g.url, "1"), pinned(g.url, "2")]);
-    cleanups.push(async () => {
-      w1.destroy();
-      w2.destroy();
-    });
+    const cluster = await startCluster(sim);
+    const { dir, path, raw, token, key1, key2, g, exit, w1, w2 } = cluster;
 
     // 1. one budget for both workers: acct-002 may send 6 a minute, whichever worker sends
-    const replies: Reply[] = [];
-    for (let i = 0; i < 8; i++) {
-      for (const agent of [w1, w2]) {
-        replies.push(await call(g.url, "/v1/accounts/acct-002/v2/account", { token, agent }));
-      }
-    }
-    const ok = replies.filter((r) => r.status === 200);
-    const refused = replies.filter((r) => r.status === 429);
-    expect(ok.length + refused.length).toBe(16);
-    expect(ok.length).toBeLessThanOrEqual(6);
-    expect(ok.length).toBeGreaterThanOrEqual(4); // at most the two workers' start-up probes went first
-    for (const r of refused) {
-      expect(r.headers["x-paddock-source"]).toBe("gateway");
-      expect(Number(r.headers["retry-after"])).toBeGreaterThan(0);
-    }
-    // both workers refused: neither had a budget of its own
-    expect(new Set(refused.map((r) => r.headers["x-paddock-worker"]))).toEqual(new Set(["1", "2"]));
-    expect(sim.stats().requests.byKey[key2] ?? 0).toBeLessThanOrEqual(6);
+    const refused = await exhaustSharedBudget(sim, cluster);
 
     // 2. streams: clients on both workers, one upstream trading stream per account, one data stream
     const wsBase = g.url.replace(/^http/, "ws");
@@ -362,5 +399,25 @@ describe("paddock serve --workers 2 (no Redis)", () => {
       join(dir, "audit"),
     ]);
     expect(verified.stdout.match(/^ok: audit-\S+: [1-9]\d* lines verified/gm)).toHaveLength(2);
+  }, 120_000);
+});
+
+describe.skipIf(!redisUrl)("paddock serve --workers 2 with Redis", () => {
+  it("the workers share the Redis budget and stream leases as instances do", async () => {
+    const sim = await startTestSim({ rateLimitPerMinute: 0 });
+    cleanups.push(() => sim.close());
+    const cluster = await startCluster(sim, {
+      cache: { redisUrl, redisKeyPrefix: uniquePrefix("workers") },
+    });
+    await exhaustSharedBudget(sim, cluster);
+    // every worker records every account's updates: still one upstream trading stream per account
+    await within(15_000, "one trading stream per account", async () => {
+      const s = sim.stats().streams;
+      return s[cluster.key1]?.trading === 1 && s[cluster.key2]?.trading === 1;
+    });
+    cluster.w1.destroy();
+    cluster.w2.destroy();
+    cluster.g.child.kill("SIGTERM");
+    expect(await cluster.exit).toBe(0);
   }, 120_000);
 });
