@@ -117,6 +117,23 @@ describe("budgets shared through the primary", () => {
     expect(hub.accountant.used("acct-1")).toBe(0);
   });
 
+  it("what Alpaca's headers say is left, heard by one worker, caps the other's grants", async () => {
+    const hub = primary();
+    const b1 = worker(hub, 1).budgets.forAccount("acct-1", { ...options, limitPerMinute: 200 });
+    const b2 = worker(hub, 2).budgets.forAccount("acct-1", { ...options, limitPerMinute: 200 });
+    const reset = Math.floor(Date.now() / 1000) + 30;
+    // answers of one window, out of order: the lowest remaining is kept
+    b1.observe({ limit: 200, remaining: 5, resetEpochSeconds: reset });
+    b1.observe({ limit: 200, remaining: 3, resetEpochSeconds: reset });
+    b1.observe({ limit: 200, remaining: 4, resetEpochSeconds: reset });
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(await outcomes(Array.from({ length: 5 }, () => b2.acquire("read")))).toEqual({
+      admitted: 3,
+      refused: 2,
+    });
+  });
+
   it("when the primary is gone, waiters fail at once (503), and the store reports down", async () => {
     const hub = primary();
     const w = worker(hub, 1);
