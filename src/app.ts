@@ -25,6 +25,7 @@ import { createRevocations, type Revocations } from "./auth/revocations.js";
 import { createTokenIssuer, type TokenIssuer } from "./auth/token-issuer.js";
 import type { AuthOptions } from "./auth/types.js";
 import { createVerifier, type Verifier } from "./auth/verifier.js";
+import type { ClusterWorker } from "./cluster/worker.js";
 import { ConfigError, type LoadedConfig } from "./config/load.js";
 import { planReload, type ReloadOptions, type ReloadResult } from "./config/reload-plan.js";
 import type { Config } from "./config/schema.js";
@@ -77,6 +78,11 @@ export interface GatewayDeps {
   readonly now?: () => number;
   /** Re-reads and validates the configuration (for SIGHUP and /v1/admin/reload). */
   readonly loadConfig?: () => Promise<LoadedConfig>;
+  /**
+   * This process is a worker of `paddock serve --workers N`: without Redis the primary counts
+   * the budgets and assigns stream ownership; a reload made here is followed by the others.
+   */
+  readonly cluster?: ClusterWorker;
 }
 
 export interface Gateway {
@@ -281,18 +287,21 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
 
   // fleet
   const clock = { ...systemClock, now };
-  const budgets = createBudgetFactory({
-    store: redis
-      ? createRedisSlotStore({
-          redis,
-          keyPrefix: `${config.cache.redisKeyPrefix}budget:`,
-          fallbackShare: config.cache.redisFallbackShare,
-          clock,
-          logger,
-        })
-      : createMemorySlotStore({ clock }),
-    clock,
-  });
+  const { cluster } = deps;
+  // workers share budgets as instances do: through Redis, else through the primary's count
+  const workerStore = cluster && !redis ? cluster.slotStore(clock) : undefined;
+  const slotStore = redis
+    ? createRedisSlotStore({
+        redis,
+        keyPrefix: `${config.cache.redisKeyPrefix}budget:`,
+        // the configured share is the instance's; its workers split it
+        fallbackShare: config.cache.redisFallbackShare / (cluster?.count ?? 1),
+        clock,
+        logger,
+      })
+    : (workerStore ?? createMemorySlotStore({ clock }));
+  const ownBudgets = createBudgetFactory({ store: slotStore, clock });
+  const budgets = cluster && !redis ? cluster.shareUpstreamLimits(ownBudgets) : ownBudgets;
   health.register("budget-store", () => budgets.health(), { degrades: ["reads", "orders"] });
   const transport = createTransport({
     connectionsPerAccount: config.upstream.connectionsPerAccount,
@@ -491,6 +500,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     audit: auditTrail,
     isRevoked: (p) => revocations.isRevoked(p),
     now,
+    ...(cluster && !redis ? { coordinator: cluster.coordinator } : {}),
   });
   health.register("streams", streamHealthCheck(streams), { degrades: ["streams"] });
   const orders = createOrderService({
@@ -555,6 +565,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     }
     const result = { ...change, applied: plan.applied, restartRequired: plan.restartRequired };
     logger.info(result, "configuration reloaded");
+    if (!options.followed) cluster?.reloaded();
     if (plan.restartRequired.length > 0) {
       logger.warn(
         { settings: plan.restartRequired },
@@ -572,6 +583,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     next: Config,
     options: ReloadOptions,
   ): Promise<Array<{ id: string; openOrders: number }>> => {
+    if (options.followed) return [];
     const kept = new Map(next.accounts.map((a) => [a.id, a.mode]));
     const leaving = fleet.list().filter((a) => kept.get(a.id) !== a.mode);
     const counted = await Promise.all(
@@ -699,6 +711,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
       await audit.close();
       await fleet.close();
       await budgets.close();
+      workerStore?.close();
       await transport.close();
       await shard?.close();
       verifier.close();

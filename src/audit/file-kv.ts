@@ -112,5 +112,15 @@ export function createFileKv(path: string, deps: FileKvDeps = {}): AsyncKv {
           delete e[key];
         }),
       ),
+    update: (key, change) =>
+      serial(async () => {
+        let after: string | undefined;
+        await mutate((e) => {
+          const next = change(e[key]);
+          if (next !== undefined) e[key] = next;
+          after = e[key];
+        });
+        return after;
+      }),
   };
 }

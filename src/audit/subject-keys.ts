@@ -20,6 +20,15 @@ export interface AsyncKv {
   get(key: string): Promise<string | undefined>;
   put(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Atomic read-modify-write across processes (several instances, or `serve --workers`, share the
+   * store): `change` gets the stored value and returns the new one (undefined: leave it); resolves
+   * with the value stored afterwards. Without it, concurrent writers may overwrite each other.
+   */
+  update?(
+    key: string,
+    change: (current: string | undefined) => string | undefined,
+  ): Promise<string | undefined>;
 }
 
 export interface SubjectKey {
@@ -62,6 +71,14 @@ export function createSubjectKeyStore(
       const stored = await kv.get("index-key");
       if (stored) return unwrap(stored, "audit-subject-index");
       const fresh = randomBytes(32);
+      if (kv.update) {
+        // the first writer's key wins everywhere: a second one would index subjects apart
+        const winner = await kv.update(
+          "index-key",
+          (current) => current ?? wrap(fresh, "audit-subject-index"),
+        );
+        return winner ? unwrap(winner, "audit-subject-index") : fresh;
+      }
       await kv.put("index-key", wrap(fresh, "audit-subject-index"));
       // Another writer may have raced us: whatever is stored now wins.
       const winner = await kv.get("index-key");
@@ -79,13 +96,16 @@ export function createSubjectKeyStore(
       .digest("hex")}`;
   }
 
-  async function kidsOf(index: string): Promise<string[]> {
-    const text = await kv.get(index);
+  function listOf(text: string | undefined): string[] {
     if (!text) return [];
     const parsed: unknown = JSON.parse(text);
     return Array.isArray(parsed)
       ? parsed.filter((k): k is string => typeof k === "string" && KID.test(k))
       : [];
+  }
+
+  async function kidsOf(index: string): Promise<string[]> {
+    return listOf(await kv.get(index));
   }
 
   async function get(subject: string): Promise<SubjectKey | undefined> {
@@ -104,7 +124,10 @@ export function createSubjectKeyStore(
     const kid = randomBytes(16).toString("hex");
     const key = randomBytes(32);
     await kv.put(`key:${kid}`, wrap(key, `audit-subject-key:${kid}`));
-    await kv.put(index, JSON.stringify([...(await kidsOf(index)), kid]));
+    if (kv.update) {
+      // appended atomically: a key another process adds meanwhile stays listed (and erasable)
+      await kv.update(index, (current) => JSON.stringify([...listOf(current), kid]));
+    } else await kv.put(index, JSON.stringify([...(await kidsOf(index)), kid]));
     return { kid, key };
   }
 

@@ -41,6 +41,11 @@ export interface ReloadPlan {
 export interface ReloadOptions {
   /** What to do with the open orders of accounts the new configuration removes. */
   readonly openOrders?: "cancel" | "keep";
+  /**
+   * Another worker of this instance (`serve --workers`) made this reload and already counted,
+   * cancelled and audited what it had to: apply the file, decide and record nothing again.
+   */
+  readonly followed?: boolean;
 }
 
 export interface ReloadResult extends ReloadPlan {

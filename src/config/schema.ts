@@ -62,6 +62,14 @@ export const ServerSchema = Type.Object(
       default: 10_000,
       description: "How long a graceful shutdown waits for in-flight requests.",
     }),
+    workers: Type.Union([Type.Integer({ minimum: 1, maximum: 1024 }), Type.Literal("auto")], {
+      default: 1,
+      description:
+        "Worker processes serving one port (node:cluster), sharing budgets, stream connections, the ledger, " +
+        "halts and revocations as separate instances do (without Redis the primary process provides what Redis " +
+        'would); "auto" is one per available core (os.availableParallelism()); 1 is a single process. ' +
+        '`paddock serve --workers` overrides it. See docs/deploy.md, "All cores".',
+    }),
   },
   { ...strict, default: {}, description: "The HTTP and WebSocket listener." },
 );

@@ -50,9 +50,24 @@ export function nearest(word: string, candidates: Iterable<string>): string | un
   return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
+interface BranchShape {
+  const?: unknown;
+  type?: string;
+  minimum?: number;
+  maximum?: number;
+}
+
 interface SchemaShape {
   properties?: Record<string, unknown>;
-  anyOf?: Array<{ const?: unknown }>;
+  anyOf?: BranchShape[];
+}
+
+/** One alternative of a union, in words: `"auto"`, `an integer from 1 to 1024`. */
+function branch(s: BranchShape): string {
+  if (s.const !== undefined) return JSON.stringify(s.const);
+  const from = s.minimum !== undefined ? ` from ${s.minimum}` : "";
+  const to = s.maximum !== undefined ? ` to ${s.maximum}` : "";
+  return s.type === "integer" ? `an integer${from}${to}` : `a value of type ${s.type ?? "any"}`;
 }
 
 function describe(type: ValueErrorType, message: string, schema: SchemaShape, pointer: string): string {
@@ -64,6 +79,8 @@ function describe(type: ValueErrorType, message: string, schema: SchemaShape, po
   if (schema.anyOf?.every((s) => s.const !== undefined)) {
     return `must be one of ${schema.anyOf.map((s) => JSON.stringify(s.const)).join(", ")}`;
   }
+  if (schema.anyOf && type === ValueErrorType.Union)
+    return `must be ${schema.anyOf.map(branch).join(" or ")}`;
   return message.charAt(0).toLowerCase() + message.slice(1);
 }
 

@@ -5,6 +5,10 @@
  * in separate labels, never a free-form string). Node's default metrics keep their standard
  * names (`process_cpu_seconds_total`, `nodejs_heap_size_used_bytes`…) so stock dashboards work.
  *
+ * Under `paddock serve --workers` every worker's metrics are summed into one answer (cluster/metrics.ts):
+ * counters and histograms add up; a gauge that must not (a component's health, a breaker's
+ * state) declares its `aggregator`.
+ *
  * Callers record through small recorder interfaces (`upstreamRequests.inc({account, outcome})`,
  * `breakerState.set({scope}, n)`): they say what happened, this file decides the exported labels.
  */
@@ -28,6 +32,8 @@ export interface MetricsOptions {
   readonly defaultMetrics?: boolean;
   /** Per-account series (budget, breaker, upstream requests by account); off for very large fleets. */
   readonly perAccount?: boolean;
+  /** The registry to fill (a cluster worker's answers `/metrics` for every worker); default a new one. */
+  readonly registry?: Registry;
 }
 
 export interface Metrics {
@@ -104,7 +110,7 @@ class PendingCounts<L extends string> {
 }
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
-  const registry = new Registry();
+  const registry = options.registry ?? new Registry();
   const perAccount = options.perAccount !== false;
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -136,6 +142,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: "Upstream requests left in the account's budget over the last minute (this instance's view)",
     labelNames: ["account"],
     registers,
+    aggregator: "min",
     collect: collectAll,
   });
 
@@ -147,6 +154,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: "Circuit breaker state by scope (account:<id>, account:<id>:data, host:<host>): 0 closed, 1 half-open, 2 open",
     labelNames: ["scope"],
     registers,
+    aggregator: "max",
     collect() {
       for (const ids of trackedAccounts) {
         for (const id of ids()) {
@@ -161,6 +169,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: "Circuit breakers of accounts by state (closed, half_open, open)",
     labelNames: ["state"],
     registers,
+    aggregator: "max",
     collect() {
       const counts = [0, 0, 0];
       for (const [scope, v] of breakerStates)
@@ -193,6 +202,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: "1 while trading is halted: scope `global` (every account) or `accounts` (how many are halted)",
     labelNames: ["scope"],
     registers,
+    aggregator: "max",
   });
   tradingHalted.set({ scope: "global" }, 0);
   tradingHalted.set({ scope: "accounts" }, 0);
@@ -206,6 +216,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       help: "1 when the component's last health check passed, else 0",
       labelNames: ["component"],
       registers,
+      aggregator: "min",
     }),
     httpRequests: {
       inc(labels, value = 1) {
@@ -271,6 +282,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: "paddock_clock_skew_seconds",
       help: "Local clock minus the upstream Date header",
       registers,
+      aggregator: "average",
     }),
     auditRecords,
     auditAppendDuration: new Histogram({
@@ -279,7 +291,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
-    accounts: new Gauge({ name: "paddock_accounts", help: "Accounts configured", registers }),
+    accounts: new Gauge({
+      name: "paddock_accounts",
+      help: "Accounts configured",
+      registers,
+      aggregator: "max",
+    }),
     tradingHalted,
     authVerifications: {
       set(labels, value) {

@@ -2,11 +2,17 @@
  * Where upstream connections live. The coordinator receives the local demand
  * (a feed's subscription union, an account's listeners) and reports what the
  * upstream sends. The local one owns every upstream session in this process;
- * the Redis one (redis-coordinator.ts) lets exactly one instance own each.
+ * the Redis one (redis-coordinator.ts) lets exactly one instance own each; a worker of
+ * `paddock serve --workers` without Redis gets one made by the primary's broker
+ * (cluster/worker-coordinator.ts) through `CoordinatorFactory`.
  */
+import type { Logger } from "../observability/logger.js";
 import type { DataFrame } from "./data-protocol.js";
+import type { StreamMetrics } from "./stream-metrics.js";
 import type { ChannelSets } from "./subscription-index.js";
+import type { TradeSinks } from "./trade-sinks.js";
 import type { TradeEnvelope } from "./trading-hub.js";
+import type { UpstreamFactory } from "./upstream-factory.js";
 
 export interface CoordinatorEvents {
   onDataFrames(feed: string, frames: readonly DataFrame[], receivedAt: number): void;
@@ -34,3 +40,16 @@ export interface StreamCoordinator {
   status(): CoordinatorStatus;
   close(): Promise<void>;
 }
+
+/** What the stream service hands a coordinator it did not build itself. */
+export interface CoordinatorParts {
+  readonly upstream: UpstreamFactory;
+  readonly events: CoordinatorEvents;
+  readonly sinks: TradeSinks;
+  readonly graceMs: number;
+  readonly perfNow: () => number;
+  readonly logger: Logger;
+  readonly metrics: StreamMetrics;
+}
+
+export type CoordinatorFactory = (parts: CoordinatorParts) => StreamCoordinator | Promise<StreamCoordinator>;

@@ -35,7 +35,7 @@ export function createStreamMetrics(registry: Registry): StreamMetrics {
     }),
     messagesIn: new Counter({
       name: "paddock_stream_messages_in_total",
-      help: "Stream messages received from upstream (or from the owning instance through Redis)",
+      help: "Stream messages received: from upstream, or relayed from the owner (redis: another instance; primary: another worker)",
       labelNames: ["source"],
       registers,
     }),

@@ -19,7 +19,7 @@ import { createClientAdmission } from "./client-admission.js";
 import type { Endpoint } from "./client-socket.js";
 import { encodeMessage, type WireCodec } from "./codec.js";
 import { createConnectPacer } from "./connect-pacer.js";
-import type { StreamCoordinator } from "./coordinator.js";
+import type { CoordinatorFactory, StreamCoordinator } from "./coordinator.js";
 import { handleDataClient } from "./data-client.js";
 import { createDataFeedHub, type DataFeedHub } from "./data-feed-hub.js";
 import { DATA_ERRORS, type DataError, errorFrame } from "./data-protocol.js";
@@ -66,6 +66,11 @@ export interface StreamServiceDeps {
   readonly isRevoked?: (principal: Principal) => boolean;
   readonly revocationCheckMs?: number;
   readonly instanceId?: string;
+  /**
+   * Builds the coordinator when Redis does not (a worker of `serve --workers` without Redis:
+   * the primary assigns ownership). Default: this process owns every upstream connection.
+   */
+  readonly coordinator?: CoordinatorFactory;
 }
 
 export interface DataConnection {
@@ -156,7 +161,23 @@ export async function createStreamService(deps: StreamServiceDeps): Promise<Stre
         perfNow,
         metrics,
       })
-    : createLocalCoordinator({ upstream, events, sinks, graceMs: deps.streams.unsubscribeGraceMs, perfNow });
+    : deps.coordinator
+      ? await deps.coordinator({
+          upstream,
+          events,
+          sinks,
+          graceMs: deps.streams.unsubscribeGraceMs,
+          perfNow,
+          logger: deps.logger,
+          metrics,
+        })
+      : createLocalCoordinator({
+          upstream,
+          events,
+          sinks,
+          graceMs: deps.streams.unsubscribeGraceMs,
+          perfNow,
+        });
 
   const stopFleetWatch = deps.fleet.onChange(({ removed, rekeyed }) => {
     const dataIds = new Set(deps.fleet.dataAccounts().map((a) => a.id));

@@ -49,12 +49,15 @@ const exited = (child: ChildProcess): Promise<void> =>
     ? Promise.resolve()
     : new Promise((r) => child.once("exit", () => r()));
 
-/** Starts `paddock serve --config configPath` and waits until /livez answers. */
-export async function spawnGateway(configPath: string): Promise<GatewayProcess> {
+/** Starts `paddock serve --config configPath [...args]` and waits until /livez answers. */
+export async function spawnGateway(
+  configPath: string,
+  args: readonly string[] = [],
+): Promise<GatewayProcess> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [CLI, "serve", "--config", configPath, "--port", String(port), "--host", "127.0.0.1"],
+    [CLI, "serve", "--config", configPath, "--port", String(port), "--host", "127.0.0.1", ...args],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_ENV: "production" } },
   );
   const lines: string[] = [];

@@ -1,7 +1,7 @@
-/** `paddock serve --config F [--port P] [--host H]`: the gateway. */
+/** `paddock serve --config F [--port P] [--host H] [--workers N|auto]`: the gateway. */
 import { Command } from "commander";
-import { serve } from "../../main.js";
-import { parseIntOption } from "../options.js";
+import { serveCommand as runServe } from "../../main.js";
+import { parseIntOption, parseWorkersOption } from "../options.js";
 
 export function serveCommand(): Command {
   return new Command("serve")
@@ -9,13 +9,22 @@ export function serveCommand(): Command {
     .requiredOption("--config <file>", "configuration file")
     .option("--port <port>", "listen port (overrides server.port)", parseIntOption)
     .option("--host <host>", "listen address (overrides server.host)")
-    .action(async (o: { config: string; port?: number; host?: string }) => {
-      await serve({
+    .option(
+      "--workers <n>",
+      'worker processes on one port, or "auto" for one per core (overrides server.workers)',
+      parseWorkersOption,
+    )
+    .action(async (o: { config: string; port?: number; host?: string; workers?: number | "auto" }) => {
+      const code = await runServe({
         configPath: o.config,
-        signals: true,
         ...(o.port !== undefined ? { port: o.port } : {}),
         ...(o.host ? { host: o.host } : {}),
+        ...(o.workers !== undefined ? { workers: o.workers } : {}),
       });
+      if (code !== undefined) {
+        process.exitCode = code;
+        return;
+      }
       await new Promise(() => {}); // runs until a signal stops it
     });
 }

@@ -118,6 +118,22 @@ describe("personal data sealed per data subject", () => {
     expect((await openRecord(second, store)).subject).toBe("bot-7");
   });
 
+  it("processes sharing the key file (instances, serve --workers) agree on the index and lose no key to erasure", async () => {
+    const path = join(dir, "subject-keys.json");
+    // each store has its own file handle and cache, as separate processes do
+    const [a, b] = [0, 1].map(() => createSubjectKeyStore(createFileKv(path), ring));
+    // both create the index key at once, then both create a key for the same subject at once
+    const [bob, carol] = await Promise.all([a!.getOrCreate("bob"), b!.getOrCreate("carol")]);
+    const [alice1, alice2] = await Promise.all([a!.getOrCreate("alice"), b!.getOrCreate("alice")]);
+    const later = createSubjectKeyStore(createFileKv(path), ring);
+    expect((await later.get("bob"))?.kid).toBe(bob.kid);
+    expect((await later.get("carol"))?.kid).toBe(carol.kid);
+    // erasure finds every key the subject was given, whichever process made it
+    expect(await later.erase("alice")).toBe(alice1.kid === alice2.kid ? 1 : 2);
+    expect(await later.byId(alice1.kid)).toBe("erased");
+    expect(await later.byId(alice2.kid)).toBe("erased");
+  });
+
   it("a sealed value that was altered, or whose key the store never held, reads [key unavailable]", async () => {
     const store = createSubjectKeyStore(memoryKv(), ring);
     const sealed = await createSealer(store).seal({ ...orderEntry(1), time: "2025-01-01T00:00:00Z" });

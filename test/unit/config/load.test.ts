@@ -56,6 +56,30 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it('server.workers: a whole number of processes or "auto", anything else named with both forms', async () => {
+    const text = await readFile(join(dir, "paddock.yaml"), "utf8");
+    for (const [value, want] of [
+      ["auto", "auto"],
+      ["4", 4],
+    ] as const) {
+      await writeFile(
+        join(dir, "workers.yaml"),
+        text.replace("port: 8080", `port: 8080\n  workers: ${value}`),
+      );
+      expect((await loadConfig(join(dir, "workers.yaml"), { env })).config.server.workers).toBe(want);
+    }
+    expect((await loadConfig(join(dir, "paddock.yaml"), { env })).config.server.workers).toBe(1);
+    for (const value of ["0", "two", '"4"', "1.5"]) {
+      await writeFile(
+        join(dir, "workers.yaml"),
+        text.replace("port: 8080", `port: 8080\n  workers: ${value}`),
+      );
+      expect(await problemsOf(join(dir, "workers.yaml"))).toEqual([
+        'server.workers: must be an integer from 1 to 1024 or "auto"',
+      ]);
+    }
+  });
+
   it("refuses plaintext secrets unless allowed, then warns", async () => {
     const yaml = "accounts:\n  - id: a1\n    keyId: PKPLAIN\n    secretKey: plain\n";
     await writeFile(join(dir, "plain.yaml"), yaml);

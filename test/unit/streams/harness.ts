@@ -32,6 +32,8 @@ export interface HarnessOptions {
   readonly redis?: Redis;
   readonly redisKeyPrefix?: string;
   readonly audit?: AuditAppender;
+  /** The coordinator a worker of `serve --workers` gets from its primary (no Redis). */
+  readonly coordinator?: StreamServiceDeps["coordinator"];
   /** Timing knobs that are not configuration (tests shorten leases and backoff). */
   readonly tuning?: Pick<
     StreamServiceDeps,
@@ -172,6 +174,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     redisKeyPrefix: opts.redisKeyPrefix ?? "paddock:",
     audit: opts.audit,
     now: Date.now,
+    ...(opts.coordinator ? { coordinator: opts.coordinator } : {}),
     ...opts.tuning,
   });
   const app = Fastify();

@@ -1,4 +1,5 @@
 /** A recording WebSocket client for the streams tests (JSON or msgpack). */
+import type { IncomingHttpHeaders } from "node:http";
 import { decode } from "@msgpack/msgpack";
 import { WebSocket } from "ws";
 
@@ -10,6 +11,8 @@ export interface TestClient {
   /** Resolves with the first message (after `from`) matching, or rejects after `timeoutMs`. */
   waitFor(pred: (m: unknown) => boolean, timeoutMs?: number, from?: number): Promise<unknown>;
   readonly closed: Promise<{ code: number; reason: string }>;
+  /** The headers of the server's upgrade answer (e.g. `x-paddock-worker`). */
+  readonly upgrade: IncomingHttpHeaders;
   close(): void;
 }
 
@@ -22,6 +25,10 @@ export async function connectClient(
   if (opts.msgpack) headers["content-type"] = "application/msgpack";
   const ws = new WebSocket(url, { headers, perMessageDeflate: false });
   const messages: unknown[] = [];
+  let upgrade: IncomingHttpHeaders = {};
+  ws.once("upgrade", (res) => {
+    upgrade = res.headers;
+  });
   const waiters = new Set<() => void>();
   ws.on("message", (data: Buffer, isBinary: boolean) => {
     messages.push(isBinary && opts.msgpack ? decode(data) : JSON.parse(data.toString()));
@@ -39,6 +46,9 @@ export async function connectClient(
     ws,
     messages,
     closed,
+    get upgrade() {
+      return upgrade;
+    },
     send: (p) => ws.send(opts.msgpack ? Buffer.from(JSON.stringify(p)) : JSON.stringify(p)),
     close: () => ws.close(),
     waitFor(pred, timeoutMs = 5000, from = 0) {
