@@ -104,20 +104,40 @@ export async function issueToken(configPath) {
 }
 
 /** `paddock serve` in its own process (logs to a file); ready when /readyz says 200. */
-export async function startGateway(ctx, { name = "gateway", configPath, nodeArgs = [], timeoutMs, onPoll }) {
+export async function startGateway(
+  ctx,
+  { name = "gateway", configPath, nodeArgs = [], args = [], timeoutMs, onPoll },
+) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = await startNode({
     name,
     nodeArgs,
-    args: [PADDOCK, "serve", "--config", configPath, "--port", String(port)],
+    args: [PADDOCK, "serve", "--config", configPath, "--port", String(port), ...args],
     logFile: join(ctx.outDir, `${name}.log`),
     ready: () => answers(`${url}/readyz`, { exact: true }),
     ...(timeoutMs ? { timeoutMs } : {}),
     ...(onPoll ? { onPoll } : {}),
   });
   ctx.processes.push(proc);
+  const workers = Number(args[args.indexOf("--workers") + 1] ?? 1);
+  if (args.includes("--workers") && workers > 1) await everyWorkerUp(url, workers);
   return { url, proc };
+}
+
+/** Until every worker of `serve --workers N` has answered /readyz (each names itself in X-Paddock-Worker). */
+async function everyWorkerUp(url, workers, timeoutMs = 60_000) {
+  const seen = new Set();
+  const until = Date.now() + timeoutMs;
+  while (seen.size < workers) {
+    if (Date.now() > until) throw new Error(`only ${seen.size} of ${workers} workers answered at ${url}`);
+    // a new connection each time, so the cluster's round robin reaches every worker
+    const res = await fetch(`${url}/readyz`, { headers: { connection: "close" } }).catch(() => undefined);
+    const worker = res?.headers.get("x-paddock-worker");
+    if (res?.status === 200 && worker) seen.add(worker);
+    await res?.body?.cancel();
+    if (seen.size < workers) await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** bench/bare-proxy.mjs in its own process, with the baseline key pairs of `ids`. */

@@ -9,6 +9,7 @@
  * request) and paced (a fixed rate well under every target's ceiling: the latency a request
  * pays, so "added" is the gateway's own cost, not queueing behind a saturated core).
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { fmt, fmtInt, pick, ratio } from "../lib/format.mjs";
@@ -32,13 +33,17 @@ const ACCOUNTS = 100;
 export async function startStack(ctx) {
   const sim = await startSim(ctx);
   const cfg = await gatewayConfig(ctx, { name: "gateway-config", accounts: ACCOUNTS, upstream: sim.url });
-  const [proxy, diy, gateway, token] = await Promise.all([
+  // `paddock serve --workers 2` on a configuration of its own (its own state and audit folders)
+  const wcfg = await gatewayConfig(ctx, { name: "workers-config", accounts: ACCOUNTS, upstream: sim.url });
+  const [proxy, diy, gateway, token, workers, workersToken] = await Promise.all([
     startBareProxy(ctx, { upstream: sim.url, ids: cfg.ids }),
     startDiyGateway(ctx, { upstream: sim.url, ids: cfg.ids, publicKeyFile: join(cfg.dir, "jwt-public.pem") }),
     startGateway(ctx, { configPath: cfg.configPath }),
     issueToken(cfg.configPath),
+    startGateway(ctx, { name: "gateway-workers", configPath: wcfg.configPath, args: ["--workers", "2"] }),
+    issueToken(wcfg.configPath),
   ]);
-  return { sim, proxy, diy, gateway, token, ids: cfg.ids };
+  return { sim, proxy, diy, gateway, token, workers, workersToken, ids: cfg.ids };
 }
 
 function templates(kind, ids, token) {
@@ -53,7 +58,7 @@ function templates(kind, ids, token) {
       : {
           method: "GET",
           path: `/v1/accounts/${id}/v2/account`,
-          headers: kind === "gateway" || kind === "diy" ? { authorization: `Bearer ${token}` } : {},
+          headers: kind === "bare" ? {} : { authorization: `Bearer ${token}` },
         },
   );
 }
@@ -63,7 +68,24 @@ const LABELS = {
   bare: "bare proxy",
   diy: "DIY Fastify gateway",
   gateway: "Paddock",
+  workers: "Paddock, 2 workers",
 };
+
+/** A process and its children (the workers of `serve --workers`), from /proc. */
+function withChildren(pid) {
+  const out = [pid];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
 
 /**
  * @param {{connections: number, pacedRate: number, paced?: boolean}} opts  the paced rate is capped at
@@ -71,23 +93,28 @@ const LABELS = {
  *   setup, so that it stays under every ceiling on a slower or busier machine too
  */
 export function passThrough({ connections, pacedRate: maxPacedRate, paced = true }) {
-  const targets = ["direct", "bare", "diy", "gateway"];
+  const targets =
+    connections === 100
+      ? ["direct", "bare", "diy", "gateway", "workers"]
+      : ["direct", "bare", "diy", "gateway"];
   // the issue's targets are for 100 connections; at 1,000 the figures are reported only
   const targeted = connections === 100;
   // the quick run skips the paced load at 1,000 connections to stay under 90 s
   const wantPaced = (ctx) => paced && (!ctx.quick || connections <= 100);
   const measure = async (ctx, target) => {
     const s = ctx.state;
-    const server = { direct: s.sim, bare: s.proxy, diy: s.diy, gateway: s.gateway }[target];
+    const server = { direct: s.sim, bare: s.proxy, diy: s.diy, gateway: s.gateway, workers: s.workers }[
+      target
+    ];
     const spec = {
       url: server.url,
       connections,
       durationS: ctx.durationS,
       warmupS: ctx.warmupS,
-      templates: templates(target, s.ids, s.token),
+      templates: templates(target, s.ids, target === "workers" ? s.workersToken : s.token),
     };
-    // CPU of the measured hop first; the simulator's too when it is behind a proxy
-    const pids = target === "direct" ? [s.sim.proc.pid] : [server.proc.pid, s.sim.proc.pid];
+    // CPU of the measured hop (every process of it) first; the simulator's last when it is behind a proxy
+    const pids = target === "direct" ? [s.sim.proc.pid] : [...withChildren(server.proc.pid), s.sim.proc.pid];
     const out = { saturation: await runLoad(spec, pids) };
     if (wantPaced(ctx)) {
       out.paced = await runLoad({ ...spec, overallRate: s.pacedRate }, pids);
@@ -168,10 +195,14 @@ export function passThrough({ connections, pacedRate: maxPacedRate, paced = true
       };
     },
     async load(ctx) {
-      return { gateway: await measure(ctx, "gateway") };
+      return {
+        gateway: await measure(ctx, "gateway"),
+        ...(targets.includes("workers") ? { workers: await measure(ctx, "workers") } : {}),
+      };
     },
     row({ baseline, load, ctx }) {
-      const rounds = (target) => (target === "gateway" ? load : baseline).map((r) => r[target]);
+      const measured = new Set(["gateway", "workers"]);
+      const rounds = (target) => (measured.has(target) ? load : baseline).map((r) => r[target]);
       const stat = (target, mode, get) => pick(rounds(target), (r) => (r[mode] ? get(r[mode]) : Number.NaN));
       const lat = (target, mode, p) => stat(target, mode, (m) => m.latencyMs[p]);
       const added = (target, p) => lat(target, "paced", p) - lat("direct", "paced", p);
@@ -179,7 +210,11 @@ export function passThrough({ connections, pacedRate: maxPacedRate, paced = true
       for (const mode of ["saturation", "paced"]) {
         if (!rounds("gateway").some((r) => r[mode])) continue;
         for (const target of targets) {
-          const cpuOwn = stat(target, mode, (m) => m.cpuUsPerRequest);
+          // every process of the hop (a gateway's workers too); the simulator is the last pid when behind one
+          const cpuOwn = stat(target, mode, (m) => {
+            const own = target === "direct" ? m.cpu : m.cpu.slice(0, -1);
+            return (own.reduce((a, c) => a + c.ms, 0) * 1000) / m.requests;
+          });
           const cpuAll = stat(target, mode, (m) => (m.cpu.reduce((a, c) => a + c.ms, 0) * 1000) / m.requests);
           const overDirect = (p) => fmt(lat(target, mode, p) - lat("direct", mode, p), 2);
           rows.push([
@@ -201,7 +236,8 @@ export function passThrough({ connections, pacedRate: maxPacedRate, paced = true
       const vsDiy = ratio(rps("gateway"), rps("diy"));
       const vsBare = ratio(rps("gateway"), rps("bare"));
       const vsDirect = ratio(rps("gateway"), rps("direct"));
-      const cpu = (t) => stat(t, "saturation", (m) => m.cpuUsPerRequest);
+      const cpu = (t) =>
+        stat(t, "saturation", (m) => (m.cpu.slice(0, -1).reduce((a, c) => a + c.ms, 0) * 1000) / m.requests);
       const cpuVsBare = ratio(cpu("gateway"), cpu("bare"));
       const summary = [
         {
@@ -233,6 +269,17 @@ export function passThrough({ connections, pacedRate: maxPacedRate, paced = true
           ratio: ratio(lat("gateway", "paced", "p99"), lat("direct", "paced", "p99")),
           target: targeted ? "≤ 0.5 ms added at p50 and ≤ 2 ms at p99" : undefined,
           met: targeted ? p50 <= 0.5 && p99 <= 2 : undefined,
+        });
+      }
+      if (targets.includes("workers")) {
+        const scale = ratio(rps("workers"), rps("gateway"));
+        summary.push({
+          text:
+            `Paddock with \`--workers 2\`: ${fmtInt(rps("workers"))} req/s, ${fmt(scale, 2)}× one process, on ` +
+            `${cpus().length} cores shared with the load generator and the simulator (scaling rule: throughput grows ` +
+            "with the cores left to the workers, about one core per worker, while the primary's budget count and " +
+            "stream relay stay off the request path's CPU)",
+          ratio: scale,
         });
       }
       if (connections === 1000) {
