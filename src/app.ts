@@ -4,6 +4,8 @@
  * hooks → routes. It never listens; `serve` and the tests do.
  */
 import { readFile } from "node:fs/promises";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import websocket from "@fastify/websocket";
@@ -35,6 +37,7 @@ import { createBlockOrderService } from "./fleet/block-orders.js";
 import { createAuthenticator } from "./http/authenticator.js";
 import { requestTarget } from "./http/canonical-target.js";
 import { errorCodeOf, installErrorHandling, sendError } from "./http/error-handler.js";
+import { createFastReads } from "./http/fast-reads.js";
 import { augmentOpenApi } from "./http/openapi-schemas.js";
 import type { RouteDeps } from "./http/route-deps.js";
 import { accountsAdminRoutes } from "./http/routes/accounts-admin.js";
@@ -356,8 +359,25 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     routerOptions: { maxParamLength: 256 },
     forceCloseConnections: "idle" as const,
   };
+  // Pass-through reads take the fast path (src/http/fast-reads.ts) before Fastify; it is set
+  // once the order service exists, and everything else (and every read it declines) goes to Fastify.
+  let fastReads: ReturnType<typeof createFastReads> | undefined;
+  const serverFactory = (
+    handler: (req: IncomingMessage, res: ServerResponse) => void,
+    opts: { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number },
+  ) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      if (fastReads?.(req, res, handler) !== true) handler(req, res);
+    };
+    const server = https ? createHttpsServer(https, onRequest) : createHttpServer(onRequest);
+    // what Fastify sets on a server it makes itself
+    server.keepAliveTimeout = opts.keepAliveTimeout ?? 72_000;
+    server.requestTimeout = opts.requestTimeout ?? 0;
+    server.setTimeout(opts.connectionTimeout ?? 0);
+    return server;
+  };
   // The HTTPS and HTTP servers offer routes the same API; only the listener differs.
-  const app = (https ? Fastify({ ...options, https }) : Fastify(options)) as unknown as FastifyInstance;
+  const app = Fastify({ ...options, serverFactory }) as unknown as FastifyInstance;
   installErrorHandling(app);
   if (shard) {
     const member = shard;
@@ -656,6 +676,15 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   );
   await app.register(adminRoutes({ ...routeDeps, reload, setHalted, revocations, audit: auditTrail }));
   await app.register(tradingRoutes({ ...routeDeps, orders }));
+  fastReads = createFastReads({
+    fleet,
+    auth: authenticator,
+    orders,
+    metrics,
+    logger,
+    access,
+    disabled: () => tracing.enabled,
+  });
   // block state in the durable state store: a retry after a restart replays, never re-places
   const blocks = createBlockOrderService({ fleet, orders, store, now, remote: () => shard?.remote() });
   await app.register(blockRoutes({ auth: authenticator, blocks }));

@@ -8,7 +8,7 @@
  * whichever worker heard it, and tightens every worker's grants.
  */
 import type { Clock } from "../resilience/clock.js";
-import type { SlotGrant } from "../resilience/slot-store.js";
+import { SlidingLog, type SlotGrant } from "../resilience/slot-store.js";
 import {
   createUpstreamLimits,
   type UpstreamLimits,
@@ -34,34 +34,12 @@ export interface SlotAccountantOptions {
   readonly spanMs?: number;
 }
 
-/** Spend times and spenders of one key, oldest first. */
-class TaggedLog {
-  private times: number[] = [];
+/** Spend times and spenders (worker ids) of one key, oldest first. */
+class TaggedLog extends SlidingLog {
   private owners: number[] = [];
-  private head = 0;
-  get size(): number {
-    return this.times.length - this.head;
-  }
-  oldest(): number | undefined {
-    return this.times[this.head];
-  }
-  prune(before: number): void {
-    while (this.head < this.times.length && this.times[this.head]! <= before) this.head++;
-    if (this.head === this.times.length) {
-      this.times = [];
-      this.owners = [];
-      this.head = 0;
-    } else if (this.head > 256 && this.head * 2 > this.times.length) {
-      this.times = this.times.slice(this.head);
-      this.owners = this.owners.slice(this.head);
-      this.head = 0;
-    }
-  }
-  push(t: number, owner: number, n: number): void {
-    for (let i = 0; i < n; i++) {
-      this.times.push(t);
-      this.owners.push(owner);
-    }
+  pushOwned(t: number, owner: number, n: number): void {
+    this.push(t, n);
+    for (let i = 0; i < n; i++) this.owners.push(owner);
   }
   /** Removes up to `n` of `owner`'s newest entries. */
   remove(owner: number, n: number): void {
@@ -72,6 +50,14 @@ class TaggedLog {
       this.owners.splice(i, 1);
       left--;
     }
+  }
+  protected override reset(): void {
+    super.reset();
+    this.owners = [];
+  }
+  protected override compact(): void {
+    this.owners = this.owners.slice(this.head);
+    super.compact();
   }
 }
 
@@ -105,7 +91,7 @@ export function createSlotAccountant(o: SlotAccountantOptions): SlotAccountant {
       let room = cap - log.size;
       if (up) room = Math.min(room, up.remaining);
       const granted = Math.max(0, Math.min(want, room));
-      log.push(t, worker, granted);
+      log.pushOwned(t, worker, granted);
       upstream.spend(granted, t);
       if (granted >= want) return { granted, retryInMs: 0 };
       const oldest = log.oldest();

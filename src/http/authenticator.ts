@@ -11,7 +11,7 @@ import type { ClientKeyPairs } from "../auth/client-credentials.js";
 import type { Principal, Scope } from "../auth/types.js";
 import type { Verifier } from "../auth/verifier.js";
 import { PaddockError } from "../errors.js";
-import type { Authenticator } from "./route-deps.js";
+import type { Authenticator, HeaderAuthenticator } from "./route-deps.js";
 
 export function bearerToken(header: string | undefined): string {
   if (!header)
@@ -27,8 +27,10 @@ export function bearerToken(header: string | undefined): string {
 /** A compact JWS: three base64url parts (the secret of a key pair that is a gateway token). */
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
-const header = (request: FastifyRequest, name: string): string | undefined => {
-  const v = request.headers[name];
+type Headers = Readonly<Record<string, string | string[] | undefined>>;
+
+const header = (headers: Headers, name: string): string | undefined => {
+  const v = headers[name];
   return typeof v === "string" ? v : undefined;
 };
 
@@ -36,7 +38,7 @@ export function createAuthenticator(
   verifier: Verifier,
   fleet: Fleet,
   keyPairs?: ClientKeyPairs,
-): Authenticator {
+): Authenticator & HeaderAuthenticator {
   const check = (principal: Principal, need: { scope: Scope; accountId?: string }): Principal => {
     const tags = need.accountId === undefined ? undefined : fleet.get(need.accountId)?.tags;
     authorize(principal, tags ? { ...need, accountTags: tags } : need);
@@ -55,15 +57,20 @@ export function createAuthenticator(
     }
     return principal;
   };
+  const fromHeaders = async (headers: Headers): Promise<Principal> => {
+    const secret = header(headers, "apca-api-secret-key");
+    return headers.authorization === undefined && secret !== undefined
+      ? fromKeyPair(header(headers, "apca-api-key-id") ?? "", secret)
+      : verifier.verify(bearerToken(header(headers, "authorization")));
+  };
   return {
     async authenticate(request: FastifyRequest, need) {
-      const secret = header(request, "apca-api-secret-key");
-      const principal =
-        request.headers.authorization === undefined && secret !== undefined
-          ? await fromKeyPair(header(request, "apca-api-key-id") ?? "", secret)
-          : await verifier.verify(bearerToken(request.headers.authorization));
+      const principal = await fromHeaders(request.headers);
       (request as FastifyRequest & { principal?: Principal }).principal = principal;
       return check(principal, need);
+    },
+    async authenticateHeaders(headers, need) {
+      return check(await fromHeaders(headers), need);
     },
     async verifyToken(token, need) {
       return check(await verifier.verify(token), need);

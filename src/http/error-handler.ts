@@ -31,23 +31,40 @@ const sentCodes = new WeakMap<FastifyReply, ErrorCode>();
 /** The Paddock error code a reply was sent with (for metrics and the access log). */
 export const errorCodeOf = (reply: FastifyReply): ErrorCode | undefined => sentCodes.get(reply);
 
+/** Logs an error answer: internal errors with their cause at error level, the rest at debug. */
+export function logError(
+  log: { error(o: object, m: string): void; debug(o: object, m: string): void },
+  e: PaddockError,
+  requestId: string,
+): void {
+  if (e.status >= 500 && e.code === "PADDOCK_INTERNAL") {
+    log.error({ err: e.cause ?? e, reqId: requestId }, "internal error");
+  } else {
+    log.debug({ code: e.code, status: e.status, cause: e.cause }, e.message);
+  }
+}
+
+/** The headers of an error answer besides its body's: where it came from, and when to retry. */
+export function errorHeaders(e: PaddockError): Record<string, string> {
+  return e.retryAfterSeconds === undefined
+    ? { "x-paddock-source": "gateway" }
+    : {
+        "x-paddock-source": "gateway",
+        "retry-after": String(Math.max(1, Math.ceil(e.retryAfterSeconds))),
+      };
+}
+
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const e = toPaddockError(err);
   sentCodes.set(reply, e.code);
-  if (e.status >= 500 && e.code === "PADDOCK_INTERNAL") {
-    request.log.error({ err: e.cause ?? e, reqId: request.id }, "internal error");
-  } else {
-    request.log.debug({ code: e.code, status: e.status, cause: e.cause }, e.message);
-  }
-  reply.code(e.status).header("x-paddock-source", "gateway");
+  logError(request.log, e, request.id);
+  reply.code(e.status).headers(errorHeaders(e));
   if (request.raw.headers.upgrade !== undefined) {
     // a refused WebSocket upgrade: the socket was handed over for the upgrade and is no longer
     // the server's to keep alive or to close on shutdown, so it is closed once the answer is out
     reply.header("connection", "close");
     reply.raw.once("finish", () => request.raw.socket.destroySoon());
   }
-  if (e.retryAfterSeconds !== undefined)
-    reply.header("retry-after", String(Math.max(1, Math.ceil(e.retryAfterSeconds))));
   return reply.send(e.toBody(request.id));
 }
 

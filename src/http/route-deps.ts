@@ -32,6 +32,14 @@ export interface Authenticator {
   ): Promise<Principal>;
 }
 
+/** `authenticate` from a raw request's headers (the pass-through's fast path, before Fastify sees it). */
+export interface HeaderAuthenticator {
+  authenticateHeaders(
+    headers: Readonly<Record<string, string | string[] | undefined>>,
+    need: { scope: Scope; accountId?: string },
+  ): Promise<Principal>;
+}
+
 export interface RouteDeps {
   /** The running configuration, read at use: a reload reaches every route. */
   readonly config: () => Config;

@@ -33,8 +33,8 @@ export interface SlotStore {
 
 /** Spend times of one key, oldest first: O(1) push, prune from the head, pop from the tail. */
 export class SlidingLog {
-  private times: number[] = [];
-  private head = 0;
+  protected times: number[] = [];
+  protected head = 0;
   get size(): number {
     return this.times.length - this.head;
   }
@@ -43,13 +43,8 @@ export class SlidingLog {
   }
   prune(before: number): void {
     while (this.head < this.times.length && this.times[this.head]! <= before) this.head++;
-    if (this.head === this.times.length) {
-      this.times = [];
-      this.head = 0;
-    } else if (this.head > 256 && this.head * 2 > this.times.length) {
-      this.times = this.times.slice(this.head);
-      this.head = 0;
-    }
+    if (this.head === this.times.length) this.reset();
+    else if (this.head > 256 && this.head * 2 > this.times.length) this.compact();
   }
   push(t: number, n: number): void {
     for (let i = 0; i < n; i++) this.times.push(t);
@@ -57,6 +52,16 @@ export class SlidingLog {
   pop(n: number): void {
     const k = Math.min(n, this.size);
     this.times.length -= k;
+  }
+  /** Drops every entry (all pruned). */
+  protected reset(): void {
+    this.times = [];
+    this.head = 0;
+  }
+  /** Drops the pruned head from memory. */
+  protected compact(): void {
+    this.times = this.times.slice(this.head);
+    this.head = 0;
   }
 }
 

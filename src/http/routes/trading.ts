@@ -12,23 +12,12 @@ import { checkRouteParams, matchTradingSegments } from "../../trading/alpaca-rou
 import type { OrderService } from "../../trading/order-service.js";
 import { requestTarget } from "../canonical-target.js";
 import { sendError } from "../error-handler.js";
+import { passThroughHeaders } from "../pass-through-reply.js";
 import type { RouteDeps } from "../route-deps.js";
 
 export interface TradingDeps extends RouteDeps {
   readonly orders: OrderService;
 }
-
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "transfer-encoding",
-  "content-length",
-  "x-ratelimit-limit",
-  "x-ratelimit-remaining",
-  "x-ratelimit-reset",
-  "date",
-  "server",
-]);
 
 export function tradingRoutes(deps: TradingDeps): FastifyPluginAsync {
   return async (app) => {
@@ -40,18 +29,9 @@ export function tradingRoutes(deps: TradingDeps): FastifyPluginAsync {
       res: UpstreamResponse,
       account: Account,
       r: FastifyReply,
-      extra: Record<string, string> = {},
+      extra?: Record<string, string>,
     ) => {
-      for (const [k, v] of Object.entries(res.headers)) {
-        if (v !== undefined && !HOP_BY_HOP.has(k)) r.header(k, v);
-      }
-      const b = account.status().budget;
-      if (b.limit > 0) {
-        r.header("x-ratelimit-limit", String(b.limit));
-        r.header("x-ratelimit-remaining", String(b.remaining));
-        r.header("x-ratelimit-reset", String(Math.ceil(b.resetAt / 1000)));
-      }
-      for (const [k, v] of Object.entries(extra)) r.header(k, v);
+      r.headers(passThroughHeaders(res, account, extra));
       r.code(res.status);
       return r.send(res.body.length > 0 ? res.body : undefined);
     };
