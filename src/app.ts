@@ -51,7 +51,7 @@ import { healthRoutes } from "./http/routes/health.js";
 import { marketDataRoutes } from "./http/routes/market-data.js";
 import { streamRoutes } from "./http/routes/streams.js";
 import { tradingRoutes } from "./http/routes/trading.js";
-import { shardProxyHook } from "./http/shard-proxy.js";
+import { SHARD_HEADER, shardProxyHook } from "./http/shard-proxy.js";
 import { latestPrice } from "./marketdata/latest-price.js";
 import { createMarketDataService } from "./marketdata/market-data-service.js";
 import { createHealthRegistry, type HealthRegistry } from "./observability/health.js";
@@ -684,6 +684,14 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     logger,
     access,
     disabled: () => tracing.enabled,
+    ...(shard
+      ? {
+          instanceHeaders: () => {
+            const self = shard.peers?.self;
+            return self === undefined ? undefined : { [SHARD_HEADER]: self };
+          },
+        }
+      : {}),
   });
   // block state in the durable state store: a retry after a restart replays, never re-places
   const blocks = createBlockOrderService({ fleet, orders, store, now, remote: () => shard?.remote() });

@@ -36,6 +36,8 @@ export interface FastReadsDeps {
   readonly access: Logger;
   /** The fast path stands aside while this is true (tracing wraps every request in a span). */
   readonly disabled: () => boolean;
+  /** Headers every answer of this instance carries (e.g. `X-Paddock-Shard` of a shard's replica). */
+  readonly instanceHeaders?: () => Readonly<Record<string, string>> | undefined;
 }
 
 /** The route label Fastify gives these requests (`/v1/accounts/:accountId/v2/*`), per API version. */
@@ -94,6 +96,8 @@ export function createFastReads(deps: FastReadsDeps) {
       code?: string,
     ) => {
       headers["x-request-id"] = requestId;
+      const own = deps.instanceHeaders?.();
+      if (own) for (const k in own) headers[k] = own[k]!;
       const bodiless = status === 204 || status === 304;
       if (!bodiless) headers["content-length"] = String(Buffer.byteLength(body));
       if (!res.headersSent && !res.destroyed) {
