@@ -60,6 +60,7 @@ import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { createMetricsListener } from "./observability/metrics-listener.js";
 import { accessLogFields, instrumentAuthenticator, requestIdFrom } from "./observability/request-context.js";
 import { accessLogger, RequestLogger } from "./observability/request-logger.js";
+import { createRequestRecorder } from "./observability/request-record.js";
 import { createTracing, type RequestTrace, type Tracing } from "./observability/tracing.js";
 import { createBudgetFactory } from "./resilience/budget.js";
 import { systemClock } from "./resilience/clock.js";
@@ -346,6 +347,7 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
 
   const https = await tlsOptions(config);
   const access = accessLogger(logger);
+  const record = createRequestRecorder({ metrics, logger, access });
   const options = {
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -445,22 +447,16 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
   app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unknown";
     const code = errorCodeOf(reply);
-    metrics.httpRequests.inc({ route, method: request.method, status: reply.statusCode, code });
-    metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
     traces.get(request)?.end(reply.statusCode, { "paddock.error_code": code });
-    if (logger.isLevelEnabled("info")) {
-      access.info(
-        {
-          ...accessLogFields(request),
-          method: request.method,
-          url: pathOf(request.url),
-          status: reply.statusCode,
-          ms: Math.round(reply.elapsedTime * 100) / 100,
-          ...(code ? { code } : {}),
-        },
-        "request",
-      );
-    }
+    record({
+      route,
+      method: request.method,
+      path: pathOf(request.url),
+      status: reply.statusCode,
+      ms: reply.elapsedTime,
+      code,
+      fields: accessLogFields(request),
+    });
     done();
   });
   await app.register(swagger, {
@@ -680,9 +676,8 @@ export async function buildGateway(loaded: LoadedConfig, deps: GatewayDeps): Pro
     fleet,
     auth: authenticator,
     orders,
-    metrics,
     logger,
-    access,
+    record,
     disabled: () => tracing.enabled,
     ...(shard
       ? {

@@ -16,39 +16,32 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Fleet, HttpMethod } from "../accounts/types.js";
 import type { Logger } from "../observability/logger.js";
-import type { Metrics } from "../observability/metrics.js";
 import { requestIdFrom } from "../observability/request-context.js";
 import { RequestLogger } from "../observability/request-logger.js";
+import type { AnsweredRequest } from "../observability/request-record.js";
 import { checkRouteParams, matchTradingSegments } from "../trading/alpaca-routes.js";
 import type { OrderService } from "../trading/order-service.js";
 import { requestTarget } from "./canonical-target.js";
 import { errorHeaders, logError, toPaddockError } from "./error-handler.js";
-import { passThroughHeaders } from "./pass-through-reply.js";
+import { passThroughHeaders, passThroughRoute } from "./pass-through-reply.js";
 import type { HeaderAuthenticator } from "./route-deps.js";
 
 export interface FastReadsDeps {
   readonly fleet: Fleet;
   readonly auth: HeaderAuthenticator;
   readonly orders: OrderService;
-  readonly metrics: Metrics;
+  /** The root logger (a request's own lines are its children). */
   readonly logger: Logger;
-  /** The logger of access lines (request-logger.ts `accessLogger`). */
-  readonly access: Logger;
+  /** Counts, times and logs an answered request (request-record.ts), as the onResponse hook does. */
+  readonly record: (r: AnsweredRequest) => void;
   /** The fast path stands aside while this is true (tracing wraps every request in a span). */
   readonly disabled: () => boolean;
   /** Headers every answer of this instance carries (e.g. `X-Paddock-Shard` of a shard's replica). */
   readonly instanceHeaders?: () => Readonly<Record<string, string>> | undefined;
 }
 
-/** The route label Fastify gives these requests (`/v1/accounts/:accountId/v2/*`), per API version. */
-const ROUTE_OF: Readonly<Record<string, string>> = {
-  v1: "/v1/accounts/:accountId/v1/*",
-  v2: "/v1/accounts/:accountId/v2/*",
-  v3: "/v1/accounts/:accountId/v3/*",
-};
-
 export function createFastReads(deps: FastReadsDeps) {
-  const { fleet, auth, orders, metrics, logger, access } = deps;
+  const { fleet, auth, orders, logger, record } = deps;
   const method: HttpMethod = "GET";
 
   /**
@@ -74,7 +67,7 @@ export function createFastReads(deps: FastReadsDeps) {
     const accountId = segments[2]!;
     const account = fleet.get(accountId);
     const version = segments[3];
-    const route = version === undefined ? undefined : ROUTE_OF[version];
+    const route = version === undefined ? undefined : passThroughRoute(version);
     if (!account || route === undefined) return false;
     const match = matchTradingSegments(method, segments.slice(3));
     if (!match || match.route.action !== undefined) return false;
@@ -92,7 +85,7 @@ export function createFastReads(deps: FastReadsDeps) {
       status: number,
       headers: Record<string, string | string[]>,
       body: Buffer | string,
-      fields: object,
+      fields: Readonly<Record<string, unknown>>,
       code?: string,
     ) => {
       headers["x-request-id"] = requestId;
@@ -105,22 +98,7 @@ export function createFastReads(deps: FastReadsDeps) {
         if (bodiless) res.end();
         else res.end(body);
       }
-      const ms = performance.now() - started;
-      metrics.httpRequests.inc({ route, method, status, code });
-      metrics.httpDuration.observe({ route }, ms / 1000);
-      if (logger.isLevelEnabled("info")) {
-        access.info(
-          {
-            ...fields,
-            method,
-            url: target.path,
-            status,
-            ms: Math.round(ms * 100) / 100,
-            ...(code ? { code } : {}),
-          },
-          "request",
-        );
-      }
+      record({ route, method, path: target.path, status, ms: performance.now() - started, code, fields });
     };
 
     auth.authenticateHeaders(req.headers, { scope: kind.scope, accountId }).then(

@@ -6,6 +6,14 @@
  */
 import type { Account, UpstreamResponse } from "../accounts/types.js";
 
+/** The Alpaca API versions passed through under `/v1/accounts/{accountId}/`. */
+export const PASS_THROUGH_VERSIONS = ["v1", "v2", "v3"] as const;
+const ROUTES: Readonly<Record<string, string>> = Object.fromEntries(
+  PASS_THROUGH_VERSIONS.map((v) => [v, `/v1/accounts/:accountId/${v}/*`]),
+);
+/** The route template of a pass-through version (Fastify's route and the metrics label), if it is one. */
+export const passThroughRoute = (version: string): string | undefined => ROUTES[version];
+
 const HOP_BY_HOP = new Set([
   "connection",
   "keep-alive",

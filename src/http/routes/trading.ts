@@ -12,7 +12,7 @@ import { checkRouteParams, matchTradingSegments } from "../../trading/alpaca-rou
 import type { OrderService } from "../../trading/order-service.js";
 import { requestTarget } from "../canonical-target.js";
 import { sendError } from "../error-handler.js";
-import { passThroughHeaders } from "../pass-through-reply.js";
+import { PASS_THROUGH_VERSIONS, passThroughHeaders, passThroughRoute } from "../pass-through-reply.js";
 import type { RouteDeps } from "../route-deps.js";
 
 export interface TradingDeps extends RouteDeps {
@@ -79,8 +79,8 @@ export function tradingRoutes(deps: TradingDeps): FastifyPluginAsync {
     };
 
     // documented route by route in /openapi.json (from the table), not as wildcards
-    for (const version of ["v1", "v2", "v3"]) {
-      app.all(`/v1/accounts/:accountId/${version}/*`, { schema: { hide: true } }, handler);
+    for (const version of PASS_THROUGH_VERSIONS) {
+      app.all(passThroughRoute(version)!, { schema: { hide: true } }, handler);
     }
   };
 }

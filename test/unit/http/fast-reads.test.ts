@@ -13,6 +13,7 @@ import { createFastReads } from "../../../src/http/fast-reads.js";
 import { createLogger } from "../../../src/observability/logger.js";
 import { createMetrics } from "../../../src/observability/metrics.js";
 import { accessLogger } from "../../../src/observability/request-logger.js";
+import { createRequestRecorder } from "../../../src/observability/request-record.js";
 import type { OrderService, TradingCall } from "../../../src/trading/order-service.js";
 import { memoryStream } from "../../helpers/capture.js";
 
@@ -73,9 +74,8 @@ const tryServe = createFastReads({
     },
   },
   orders,
-  metrics,
   logger,
-  access: accessLogger(logger),
+  record: createRequestRecorder({ metrics, logger, access: accessLogger(logger) }),
   disabled: () => disabled,
 });
 
