@@ -52,21 +52,3 @@ export async function simControl(
 ): Promise<SimCall> {
   return simFetch(sim, method, `/_sim/${path}`, body === undefined ? {} : { body });
 }
-
-/**
- * Moves the simulator's clock to the most recent Sunday 12:00 UTC and forces the session
- * closed: no session (regular or extended) prints for the next ~20 hours, so latest
- * values hold still while a test compares answers taken at different moments. A forced
- * `open: false` alone is not enough on a weekday: the tape of the extended session still
- * moves with the calendar.
- */
-export async function quietMarket(simUrl: string): Promise<void> {
-  const now = new Date();
-  const sunday = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - now.getUTCDay(), 12);
-  const at = new Date(sunday > now.getTime() ? sunday - 7 * 86_400_000 : sunday).toISOString();
-  const res = await fetch(`${simUrl}/_sim/clock`, {
-    method: "POST",
-    body: JSON.stringify({ at, open: false }),
-  });
-  if (!res.ok) throw new Error(`quietMarket: the simulator answered ${res.status}`);
-}

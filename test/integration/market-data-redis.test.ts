@@ -4,7 +4,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SimHandle, startSim } from "../../src/sim/index.js";
-import { quietMarket } from "../helpers/start-sim.js";
 import { type DataGateway, startDataGateway } from "../unit/marketdata/data-gateway.js";
 import { deleteKeys, getRedisUrl, uniquePrefix } from "../unit/marketdata/redis-fixture.js";
 import { startRedisProcess } from "../unit/marketdata/redis-process.js";
@@ -15,7 +14,7 @@ const SYMBOLS = ["AAPL", "MSFT", "AMZN", "GOOG", "TSLA", "META", "NFLX", "IBM", 
 let sim: SimHandle;
 beforeAll(async () => {
   sim = await startSim({ port: 0, seed: 11, rateLimitPerMinute: 0 });
-  await quietMarket(sim.url);
+  await fetch(`${sim.url}/_sim/clock`, { method: "POST", body: JSON.stringify({ open: false }) });
 });
 afterAll(() => sim.close());
 

@@ -6,7 +6,6 @@
 import { marketData } from "@alpacahq/alpaca-trade-api";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { quietMarket } from "../helpers/start-sim.js";
 import { type DataGateway, startDataGateway } from "../unit/marketdata/data-gateway.js";
 
 let gw: DataGateway;
@@ -59,8 +58,8 @@ beforeAll(async () => {
     class: string;
   }>;
   listed = assets.filter((a) => a.class === "us_equity" && /^[A-Z]+$/.test(a.symbol)).map((a) => a.symbol);
-  // No session for hours: latest values hold still while through-cache and direct answers are compared.
-  await quietMarket(gw.sim.url);
+  // A closed session: latest values hold still while through-cache and direct answers are compared.
+  await fetch(`${gw.sim.url}/_sim/clock`, { method: "POST", body: JSON.stringify({ open: false }) });
 });
 afterAll(() => gw.close());
 

@@ -34,11 +34,15 @@ export interface LatestView {
 export function createLatestView(deps: { tape: Tape; bars: BarSource; clock: SimClock }): LatestView {
   const { tape, bars, clock } = deps;
 
+  /**
+   * Closed (by the calendar, or forced closed inside a session): the end of the last regular
+   * session that ended, so latest bars hold still while the market is closed, like the tape below.
+   */
   function effectiveNow(symbol: string): number {
     const now = clock.now();
     if (tradesAroundTheClock(symbol) || clock.isOpen(now)) return now;
-    const s = lastSessionAtOrBefore(symbol, now);
-    return s ? Math.min(now, s.closeMs - 1) : now;
+    const s = lastSessionEndedBy(symbol, now, false);
+    return s ? s.closeMs - 1 : now;
   }
 
   /**
@@ -52,14 +56,15 @@ export function createLatestView(deps: { tape: Tape; bars: BarSource; clock: Sim
     const extendedOpen = clock.isExtendedOpen ? clock.isExtendedOpen(now) : isExtendedSessionOpen(now);
     if (extendedOpen) return now;
     // closed (by the calendar, or forced closed inside a session): the last session that ended
-    const s = lastSessionEndedBy(symbol, now);
+    const s = lastSessionEndedBy(symbol, now, true);
     return s ? s.closeMs - 1 : now;
   }
 
-  function lastSessionEndedBy(symbol: string, atMs: number): Session | undefined {
-    let s = lastSessionAtOrBefore(symbol, atMs, true);
+  /** The last (regular or extended) session of `symbol` that had closed by `atMs`. */
+  function lastSessionEndedBy(symbol: string, atMs: number, extended: boolean): Session | undefined {
+    let s = lastSessionAtOrBefore(symbol, atMs, extended);
     for (let i = 0; s && s.closeMs > atMs && i < 30; i++)
-      s = lastSessionAtOrBefore(symbol, s.openMs - 1, true);
+      s = lastSessionAtOrBefore(symbol, s.openMs - 1, extended);
     return s;
   }
 
