@@ -140,25 +140,18 @@ async function everyWorkerUp(url, workers, timeoutMs = 60_000) {
   }
 }
 
-/** bench/bare-proxy.mjs in its own process, with the baseline key pairs of `ids`. */
-export async function startBareProxy(ctx, { upstream, ids, connections = 200, name = "bare-proxy" }) {
+/**
+ * A baseline script (bench/bare-proxy.mjs, bench/diy-gateway.mjs) in its own process, given the
+ * baseline key pairs of `ids` and a free port; ready when its /livez answers.
+ */
+async function startBaseline(ctx, { script, name, ids, args }) {
   const keysFile = join(ctx.outDir, `${name}-keys.json`);
   await writeFile(keysFile, JSON.stringify(benchKeys(ids)));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = await startNode({
     name,
-    args: [
-      BARE_PROXY,
-      "--upstream",
-      upstream,
-      "--keys",
-      keysFile,
-      "--port",
-      String(port),
-      "--connections",
-      String(connections),
-    ],
+    args: [script, "--keys", keysFile, "--port", String(port), ...args],
     logFile: join(ctx.outDir, `${name}.log`),
     ready: () => answers(`${url}/livez`),
   });
@@ -166,27 +159,32 @@ export async function startBareProxy(ctx, { upstream, ids, connections = 200, na
   return { url, proc };
 }
 
+/** bench/bare-proxy.mjs in its own process, with the baseline key pairs of `ids`. */
+export function startBareProxy(ctx, { upstream, ids, connections = 200, name = "bare-proxy" }) {
+  return startBaseline(ctx, {
+    script: BARE_PROXY,
+    name,
+    ids,
+    args: ["--upstream", upstream, "--connections", String(connections)],
+  });
+}
+
 /**
  * bench/diy-gateway.mjs in its own process, with the baseline key pairs of `ids`, verifying tokens
  * against `publicKeyFile` (the `jwt-public.pem` that `paddock init` wrote next to paddock.yaml, so
  * Paddock's bench token works on both) and logging its requests to `<name>-requests.log`.
  */
-export async function startDiyGateway(
+export function startDiyGateway(
   ctx,
   { upstream, ids, publicKeyFile, issuer = "paddock", max = 1_000_000_000, name = "diy-gateway" },
 ) {
-  const keysFile = join(ctx.outDir, `${name}-keys.json`);
-  await writeFile(keysFile, JSON.stringify(benchKeys(ids)));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const proc = await startNode({
+  return startBaseline(ctx, {
+    script: DIY_GATEWAY,
     name,
+    ids,
     args: [
-      DIY_GATEWAY,
       "--upstream",
       upstream,
-      "--keys",
-      keysFile,
       "--public-key",
       publicKeyFile,
       "--issuer",
@@ -195,14 +193,8 @@ export async function startDiyGateway(
       String(max),
       "--log",
       join(ctx.outDir, `${name}-requests.log`),
-      "--port",
-      String(port),
     ],
-    logFile: join(ctx.outDir, `${name}.log`),
-    ready: () => answers(`${url}/livez`),
   });
-  ctx.processes.push(proc);
-  return { url, proc };
 }
 
 export async function ensureDir(dir) {
