@@ -88,7 +88,7 @@ export function codeLabel(code: string | number | undefined): string {
 const MAX_PENDING = 10_000;
 class PendingCounts<L extends string> {
   private readonly pending = new Map<string, { labels: Record<L, string>; n: number }>();
-  counter: Counter<L> | undefined;
+  constructor(private readonly counter: Counter<L>) {}
 
   add(key: string, labels: () => Record<L, string>, value: number): void {
     const p = this.pending.get(key);
@@ -102,7 +102,7 @@ class PendingCounts<L extends string> {
 
   flush(clear = false): void {
     for (const p of this.pending.values()) {
-      if (p.n !== 0) this.counter?.inc(p.labels, p.n);
+      if (p.n !== 0) this.counter.inc(p.labels, p.n);
       p.n = 0;
     }
     if (clear) this.pending.clear();
@@ -119,24 +119,23 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     for (const fn of collectors) fn();
   };
 
-  const httpPending = new PendingCounts<"route" | "method" | "status_class" | "code">();
+  // the counters flush their pending counts when collected (declared just below, used only at scrape)
   const httpRequests = new Counter({
     name: "paddock_http_requests_total",
     help: "HTTP requests answered by the gateway, by route template, method, status class and error code",
     labelNames: ["route", "method", "status_class", "code"],
     registers,
-    collect: () => httpPending.flush(),
+    collect: (): void => httpPending.flush(),
   });
-  httpPending.counter = httpRequests;
-  const upstreamPending = new PendingCounts<"account" | "status_class" | "code">();
+  const httpPending = new PendingCounts(httpRequests);
   const upstreamRequests = new Counter({
     name: "paddock_upstream_requests_total",
     help: "Requests sent to Alpaca, by account (`_all` when per-account series are off), status class and error code",
     labelNames: ["account", "status_class", "code"],
     registers,
-    collect: () => upstreamPending.flush(),
+    collect: (): void => upstreamPending.flush(),
   });
-  upstreamPending.counter = upstreamRequests;
+  const upstreamPending = new PendingCounts(upstreamRequests);
   const budgetRemaining = new Gauge({
     name: "paddock_budget_remaining",
     help: "Upstream requests left in the account's budget over the last minute (this instance's view)",
